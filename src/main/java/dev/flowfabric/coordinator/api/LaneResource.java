@@ -1,0 +1,66 @@
+package dev.flowfabric.coordinator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import dev.flowfabric.coordinator.api.WorkerBodies.ClaimRequest;
+import dev.flowfabric.coordinator.domain.Claimed;
+import dev.flowfabric.coordinator.service.ClaimService;
+import dev.flowfabric.coordinator.store.ExecutionStore;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.util.List;
+import java.util.UUID;
+
+/** Claims (api.md §2.2). */
+@Path("/v1/lanes")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class LaneResource {
+
+    static final long DEFAULT_LEASE_TTL_MS = 30_000;
+
+    private final ClaimService claims;
+
+    LaneResource(ClaimService claims) {
+        this.claims = claims;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ClaimView(UUID executionId, short partitionKey, String kind, @JsonRawValue String input,
+                            @JsonRawValue String tags, int attemptIndex, String attemptType, UUID leaseId,
+                            long leaseEpoch, long leaseExpiresAtMs, long leaseTtlMs,
+                            @JsonRawValue String resumeSignals) {
+        static ClaimView of(Claimed c) {
+            return new ClaimView(c.executionId(), c.partitionKey(), c.kind(), c.inputJson() == null ? "null" : c.inputJson(),
+                    c.tagsJson() == null ? "{}" : c.tagsJson(), c.attemptIndex(), c.attemptType(), c.leaseId(),
+                    c.leaseEpoch(), c.leaseExpiresAtMs(), c.leaseTtlMs(), null);
+        }
+    }
+
+    public record ClaimResponse(List<ClaimView> claims) { }
+
+    @POST
+    @Path("/{lane}/claim")
+    public Uni<Response> claim(@PathParam("lane") String lane, ClaimRequest body) {
+        Check.lane(lane, "lane");
+        ClaimRequest b = Check.body(body);
+        String workerId = Check.text(b.workerId(), "worker_id", 1, 256);
+        String instanceId = Check.text(b.workerInstanceId(), "worker_instance_id", 1, 256);
+        String namespace = b.namespace() == null ? "default" : Check.text(b.namespace(), "namespace", 1, 128);
+        var caps = Check.capabilities(b.capabilities(), "capabilities");
+        long ttl = b.leaseTtlMs() == null ? DEFAULT_LEASE_TTL_MS : Check.range(b.leaseTtlMs(), "lease_ttl_ms", 1000, 3_600_000);
+        int max = b.max() == null ? 1 : Check.range(b.max(), "max", 1, 100);
+        long waitMs = b.waitMs() == null ? 0 : Check.range(b.waitMs(), "wait_ms", 0, 30_000);
+        var query = new ExecutionStore.ClaimQuery(lane, namespace, caps, max, workerId, instanceId, ttl);
+        return claims.claim(query, waitMs).map(list -> list.isEmpty()
+                ? Response.noContent().build()
+                : Response.ok(new ClaimResponse(list.stream().map(ClaimView::of).toList())).build());
+    }
+}

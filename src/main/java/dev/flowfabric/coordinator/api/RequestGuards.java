@@ -1,0 +1,154 @@
+package dev.flowfabric.coordinator.api;
+
+import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.domain.ProblemKind;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+
+/**
+ * Checks every /v1 request before routing: bearer token (constant time), JSON content type for
+ * bodies, and the route's body cap (api.md §0.1: 1 MiB creates, batches, batch complete and
+ * signals; 256 KiB frames; 64 KiB the rest). Health, metrics and OpenAPI under /q stay open.
+ */
+public class RequestGuards {
+
+    private static final Logger LOG = Logger.getLogger(RequestGuards.class);
+    static final long MIB = 1024 * 1024;
+
+    private final AccessToken token;
+
+    // Filters are built at static init, before runtime config exists: the token bean is a lazy proxy.
+    RequestGuards(AccessToken token) {
+        this.token = token;
+    }
+
+    /** The configured API token's digest, read at runtime. */
+    @ApplicationScoped
+    public static class AccessToken {
+        final byte[] digest;
+
+        AccessToken(FlowfabricConfig config) {
+            this.digest = config.apiToken().filter(t -> !t.isBlank()).map(RequestGuards::sha256).orElse(null);
+        }
+
+        boolean required() {
+            return digest != null;
+        }
+
+        boolean matches(String presented) {
+            // Digests have a fixed length, so the comparison time says nothing about the token.
+            return MessageDigest.isEqual(digest, sha256(presented));
+        }
+    }
+
+    static void onStart(@Observes StartupEvent event, Router router, AccessToken token) {
+        if (!token.required()) {
+            LOG.warn("FF_API_TOKEN is not set: the /v1 API is open to anyone who can reach it");
+        }
+        // Bodies past the transport limit are refused by Vert.x before routing; answer them as problems too.
+        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+            if (ctx.statusCode() == 413 && !ctx.response().headWritten()) {
+                ctx.response().setStatusCode(413).putHeader("Content-Type", ProblemMapper.PROBLEM_JSON)
+                        .end(problemJson(ProblemKind.PAYLOAD_TOO_LARGE, "the body is too large", MIB));
+            } else {
+                ctx.next();
+            }
+        });
+    }
+
+    @ServerRequestFilter(preMatching = true)
+    public Response guard(ContainerRequestContext ctx) {
+        String path = ctx.getUriInfo().getPath();
+        if (!path.startsWith("/v1")) {
+            return null;
+        }
+        if (token.required() && !authorized(ctx.getHeaderString(HttpHeaders.AUTHORIZATION))) {
+            return Response.fromResponse(ProblemMapper.build(ProblemKind.UNAUTHORIZED,
+                    "a valid 'Authorization: Bearer <token>' header is required", Map.of()))
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
+        }
+        String length = ctx.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+        boolean chunked = ctx.getHeaderString("Transfer-Encoding") != null;
+        long bytes = parse(length);
+        if (bytes > 0 || chunked) {
+            String type = ctx.getHeaderString(HttpHeaders.CONTENT_TYPE);
+            if (!isJson(type)) {
+                return ProblemMapper.build(ProblemKind.UNSUPPORTED_MEDIA_TYPE,
+                        "the body must be application/json", Map.of());
+            }
+            long cap = capFor(ctx.getMethod(), path);
+            if (bytes > cap) {
+                return ProblemMapper.build(ProblemKind.PAYLOAD_TOO_LARGE,
+                        "the body has " + bytes + " bytes; this route accepts at most " + cap,
+                        Map.of("limit_bytes", cap));
+            }
+        }
+        return null;
+    }
+
+    static long capFor(String method, String path) {
+        if ("POST".equals(method)) {
+            if (path.equals("/v1/executions") || path.equals("/v1/executions/batch")
+                    || path.equals("/v1/executions/complete") || path.equals("/v1/flows")
+                    || (path.startsWith("/v1/executions/") && path.endsWith("/signals"))) {
+                return MIB;
+            }
+            if (path.startsWith("/v1/executions/") && path.endsWith("/frames")) {
+                return 256 * 1024;
+            }
+        }
+        return 64 * 1024;
+    }
+
+    private boolean authorized(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return token.matches(header.substring(7).trim());
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String base = contentType.split(";", 2)[0].trim().toLowerCase();
+        return base.equals("application/json") || (base.startsWith("application/") && base.endsWith("+json"));
+    }
+
+    private static long parse(String length) {
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String problemJson(ProblemKind kind, String detail, long limit) {
+        return "{\"type\":\"https://flowfabric.dev/problems/" + kind.wire() + "\",\"title\":\"" + kind.title()
+                + "\",\"status\":" + kind.status() + ",\"detail\":\"" + detail + "\",\"kind\":\"" + kind.wire()
+                + "\",\"retryable\":false,\"limit_bytes\":" + limit + "}";
+    }
+}

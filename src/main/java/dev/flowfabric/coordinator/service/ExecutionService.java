@@ -1,0 +1,238 @@
+package dev.flowfabric.coordinator.service;
+
+import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.domain.Attempt;
+import dev.flowfabric.coordinator.domain.Execution;
+import dev.flowfabric.coordinator.domain.Fence;
+import dev.flowfabric.coordinator.domain.NewExecution;
+import dev.flowfabric.coordinator.domain.Partitions;
+import dev.flowfabric.coordinator.domain.Problem;
+import dev.flowfabric.coordinator.domain.ProblemKind;
+import dev.flowfabric.coordinator.store.ExecutionReads;
+import dev.flowfabric.coordinator.store.ExecutionStore;
+import dev.flowfabric.coordinator.store.FlowStore;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Creating, reading and operating on executions (api.md §1). One transaction per use case. */
+@ApplicationScoped
+public class ExecutionService {
+
+    private static final List<String> NON_TERMINAL = List.of("submitted", "runnable", "active", "suspended");
+
+    private final Pool pool;
+    private final ExecutionStore store;
+    private final FlowStore flows;
+    private final ExecutionReads reads;
+    private final WorkSignals signals;
+    private final Clock clock;
+    private final int partitions;
+
+    ExecutionService(Pool pool, ExecutionStore store, FlowStore flows, ExecutionReads reads, WorkSignals signals,
+                     Clock clock, FlowfabricConfig config) {
+        this.pool = pool;
+        this.store = store;
+        this.flows = flows;
+        this.reads = reads;
+        this.signals = signals;
+        this.clock = clock;
+        this.partitions = config.partitions();
+    }
+
+    /**
+     * Creates the executions in one transaction, in request order. An id or idempotency key seen
+     * before resolves to the existing execution; one naming other work is a conflict that rolls
+     * the whole batch back. {@code batch} only changes how errors name the item.
+     */
+    public Uni<List<Created>> create(List<CreateExecution> requests, boolean batch) {
+        long now = clock.millis();
+        return pool.withTransaction(c -> flows.lockFlows(c, distinctFlows(requests))
+                        .flatMap(headers -> {
+                            List<NewExecution> items = prepare(requests, headers, batch);
+                            return store.insertIfAbsent(c, items, now, signals.replicaId())
+                                    .flatMap(inserted -> countFlowMembers(c, inserted)
+                                            .flatMap(v -> resolve(c, items, inserted, batch)));
+                        }))
+                .invoke(this::wakeCreated);
+    }
+
+    public Uni<Execution> get(UUID id) {
+        return reads.get(id).map(found -> found.orElseThrow(() -> Problem.notFound("execution", id)));
+    }
+
+    public Uni<ExecutionReads.Page> list(ExecutionReads.Filter filter, ExecutionReads.After after, int limit) {
+        return reads.list(filter, after, limit);
+    }
+
+    public Uni<List<Attempt>> attempts(UUID id) {
+        return reads.attempts(id).map(found -> found.orElseThrow(() -> Problem.notFound("execution", id)));
+    }
+
+    /** Operator cancel: ends any lease; cancelling a cancelled execution changes nothing. */
+    public Uni<Execution> cancel(UUID id, String reason) {
+        long now = clock.millis();
+        var termination = new ExecutionStore.Termination("cancelled", "cancelled", NON_TERMINAL, reason,
+                "execution.cancelled", null);
+        return pool.withTransaction(c -> store.terminate(c, id, termination, now)
+                .flatMap(done -> done.isPresent() ? Uni.createFrom().item(done.get())
+                        : store.find(c, id).map(existing -> {
+                            Execution e = existing.orElseThrow(() -> Problem.notFound("execution", id));
+                            if ("cancelled".equals(e.publicState())) {
+                                return e;
+                            }
+                            throw Fence.notActive(new Fence.ExecutionState(e.lifecyclePhase(), e.publicState(),
+                                    e.terminalOutcome()));
+                        })));
+    }
+
+    public Uni<Execution> setPriority(UUID id, int priority) {
+        long now = clock.millis();
+        return pool.withTransaction(c -> store.setPriority(c, id, priority, now)
+                .flatMap(done -> done.isPresent() ? Uni.createFrom().item(done.get())
+                        : refuse(c, id, ProblemKind.NOT_RUNNABLE, "priority can change only while waiting or delayed")));
+    }
+
+    public Uni<Execution> replay(UUID id, String reason) {
+        long now = clock.millis();
+        return pool.withTransaction(c -> store.replay(c, id, reason, now)
+                        .flatMap(done -> done.isPresent() ? notifyClaimable(c, done.get())
+                                : refuse(c, id, ProblemKind.EXECUTION_NOT_TERMINAL, "only a terminal execution can be replayed")))
+                .invoke(e -> signals.wake(e.lane(), 1));
+    }
+
+    public Uni<Execution> revokeLease(UUID id, String reason) {
+        long now = clock.millis();
+        return pool.withTransaction(c -> store.revokeLease(c, id, reason, now)
+                        .flatMap(done -> done.isPresent() ? notifyClaimable(c, done.get())
+                                : refuse(c, id, ProblemKind.NOT_RUNNABLE, "only an active execution has a lease to revoke")))
+                .invoke(e -> signals.wake(e.lane(), 1));
+    }
+
+    private Uni<Execution> notifyClaimable(SqlConnection c, Execution e) {
+        return store.notifyWork(c, signals.payload(e.lane(), 1)).replaceWith(e);
+    }
+
+    /** The guarded statement matched nothing: 404 if the execution is missing, else the given 409. */
+    private Uni<Execution> refuse(SqlConnection c, UUID id, ProblemKind kind, String detail) {
+        return store.find(c, id).map(existing -> {
+            Execution e = existing.orElseThrow(() -> Problem.notFound("execution", id));
+            Map<String, Object> extras = new LinkedHashMap<>();
+            extras.put("public_state", e.publicState());
+            throw Problem.conflict(kind, detail + " (it is " + e.publicState() + ")", extras);
+        });
+    }
+
+    private static List<UUID> distinctFlows(List<CreateExecution> requests) {
+        return requests.stream().map(CreateExecution::flowId).filter(f -> f != null).distinct().toList();
+    }
+
+    private List<NewExecution> prepare(List<CreateExecution> requests, Map<UUID, FlowStore.Header> headers,
+                                       boolean batch) {
+        List<NewExecution> items = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            CreateExecution r = requests.get(i);
+            short partition;
+            if (r.flowId() != null) {
+                FlowStore.Header flow = headers.get(r.flowId());
+                if (flow == null) {
+                    throw Problem.notFound("flow", r.flowId());
+                }
+                if (flow.terminal()) {
+                    throw Problem.conflict(ProblemKind.FLOW_ALREADY_TERMINAL,
+                            where(batch, i) + "flow " + r.flowId() + " is " + flow.publicFlowState());
+                }
+                partition = flow.partitionKey();
+            } else {
+                partition = Partitions.forLane(r.lane(), partitions);
+            }
+            UUID id = r.executionId() != null ? r.executionId() : UUID.randomUUID();
+            items.add(new NewExecution(id, partition, r.namespace(), r.lane(), r.kind(), r.inputJson(), r.priority(),
+                    r.requiredCapabilities(), r.tagsJson(), r.idempotencyKey(), r.delayUntilMs(), r.deadlineAtMs(),
+                    r.retryPolicyJson(), r.attemptTimeoutMs(), r.flowId(), r.budgetIds(), r.quotaPolicyId(), false));
+        }
+        return items;
+    }
+
+    private Uni<Void> countFlowMembers(SqlConnection c, List<Execution> inserted) {
+        Map<UUID, Long> added = new HashMap<>();
+        inserted.stream().filter(e -> e.flowId() != null).forEach(e -> added.merge(e.flowId(), 1L, Long::sum));
+        return flows.countMembers(c, added);
+    }
+
+    /** Pairs each requested item with its inserted row, or with the existing row it duplicates. */
+    private Uni<List<Created>> resolve(SqlConnection c, List<NewExecution> items, List<Execution> inserted,
+                                       boolean batch) {
+        Map<UUID, Execution> fresh = new HashMap<>();
+        inserted.forEach(e -> fresh.put(e.executionId(), e));
+        List<NewExecution> missing = items.stream().filter(i -> !fresh.containsKey(i.executionId())).toList();
+        List<NewExecution> keyed = missing.stream().filter(m -> m.idempotencyKey() != null).toList();
+        Uni<List<Execution>> existing = missing.isEmpty() ? Uni.createFrom().item(List.of())
+                : store.findByIdsOrKeys(c, missing.stream().map(NewExecution::executionId).toList(),
+                        keyed.stream().map(NewExecution::namespace).toList(),
+                        keyed.stream().map(NewExecution::idempotencyKey).toList());
+        return existing.map(found -> {
+            Map<UUID, Execution> byId = new HashMap<>();
+            Map<String, Execution> byKey = new HashMap<>();
+            for (Execution e : found) {
+                byId.put(e.executionId(), e);
+                if (e.idempotencyKey() != null) {
+                    byKey.put(key(e.namespace(), e.idempotencyKey()), e);
+                }
+            }
+            List<Created> out = new ArrayList<>(items.size());
+            for (int i = 0; i < items.size(); i++) {
+                NewExecution item = items.get(i);
+                Execution mine = fresh.remove(item.executionId()); // a repeat later in the batch is a duplicate
+                if (mine != null) {
+                    out.add(new Created(mine, true));
+                    byId.put(mine.executionId(), mine);
+                    if (mine.idempotencyKey() != null) {
+                        byKey.put(key(mine.namespace(), mine.idempotencyKey()), mine);
+                    }
+                    continue;
+                }
+                Execution other = byId.get(item.executionId());
+                if (other == null && item.idempotencyKey() != null) {
+                    other = byKey.get(key(item.namespace(), item.idempotencyKey()));
+                }
+                if (other == null) {
+                    throw Problem.refused(ProblemKind.UNAVAILABLE, "a concurrent change hid the duplicate; retry", null);
+                }
+                if (!item.sameWorkAs(other)) {
+                    throw Problem.conflict(ProblemKind.IDEMPOTENCY_CONFLICT, where(batch, i)
+                            + "execution " + other.executionId() + " already exists with another lane or kind");
+                }
+                out.add(new Created(other, false));
+            }
+            return out;
+        });
+    }
+
+    private static String key(String namespace, String idempotencyKey) {
+        return namespace + '\u0000' + idempotencyKey;
+    }
+
+    private static String where(boolean batch, int index) {
+        return batch ? "executions[" + index + "]: " : "";
+    }
+
+    private void wakeCreated(List<Created> results) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (Created c : results) {
+            if (c.created() && "waiting".equals(c.execution().publicState())) {
+                counts.merge(c.execution().lane(), 1, Integer::sum);
+            }
+        }
+        signals.wake(counts);
+    }
+}

@@ -1,0 +1,218 @@
+package dev.flowfabric.coordinator.service;
+
+import dev.flowfabric.coordinator.domain.Execution;
+import dev.flowfabric.coordinator.domain.Fence;
+import dev.flowfabric.coordinator.domain.Problem;
+import dev.flowfabric.coordinator.domain.RetryPolicy;
+import dev.flowfabric.coordinator.domain.States.FailureCategory;
+import dev.flowfabric.coordinator.store.ExecutionStore;
+import dev.flowfabric.coordinator.store.ExecutionStore.Completion;
+import dev.flowfabric.coordinator.store.ExecutionStore.FenceFacts;
+import dev.flowfabric.coordinator.store.ExecutionStore.Locked;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The fenced worker calls on a leased execution (api.md §2.3, §2.4). Each is a guarded statement
+ * that matches only the live lease the caller presents; when it matches nothing, the facts the
+ * database holds decide between an idempotent replay, a 404 and the four fence 409s.
+ */
+@ApplicationScoped
+public class LeaseService {
+
+    private static final List<String> ACTIVE = List.of("active");
+
+    private final Pool pool;
+    private final ExecutionStore store;
+    private final WorkSignals signals;
+    private final RetryPolicies policies;
+    private final Clock clock;
+
+    LeaseService(Pool pool, ExecutionStore store, WorkSignals signals, RetryPolicies policies, Clock clock) {
+        this.pool = pool;
+        this.store = store;
+        this.signals = signals;
+        this.policies = policies;
+        this.clock = clock;
+    }
+
+    /** The answer to {@code fail}: a retry at {@code nextAttemptAtMs} as attempt {@code attemptIndex}, or final. */
+    public record FailOutcome(boolean retryScheduled, Long nextAttemptAtMs, Integer attemptIndex) {
+        static FailOutcome failed() {
+            return new FailOutcome(false, null, null);
+        }
+    }
+
+    /** One judged item of a batch completion. */
+    public record ItemResult(UUID executionId, int status, String kind, String publicState) { }
+
+    public Uni<ExecutionStore.Renewal> renew(UUID id, Fence.Token fence, long ttlMs) {
+        long now = clock.millis();
+        return store.renew(pool, id, fence, ttlMs, now).flatMap(done -> done.isPresent()
+                ? Uni.createFrom().item(done.get())
+                : refuse(pool, id, fence, now));
+    }
+
+    public Uni<Void> progress(UUID id, Fence.Token fence, Integer percent, String message) {
+        long now = clock.millis();
+        return store.recordProgress(pool, id, fence, percent, message, now).flatMap(done -> done
+                ? Uni.createFrom().voidItem()
+                : refuse(pool, id, fence, now));
+    }
+
+    public Uni<Execution> complete(UUID id, Fence.Token fence, String resultJson) {
+        long now = clock.millis();
+        return pool.withTransaction(c -> store.completeFenced(c, List.of(new Completion(id, fence.leaseId(),
+                        fence.leaseEpoch(), resultJson)), now)
+                .flatMap(done -> done.containsKey(id) ? Uni.createFrom().item(done.get(id))
+                        : facts(c, id, fence).flatMap(f -> Fence.isReplay(f.lease(), fence.leaseEpoch(), "success")
+                                ? store.find(c, id).map(e -> e.orElseThrow())
+                                : Uni.createFrom().failure(refusal(f, fence, now)))));
+    }
+
+    /** Completes many leased executions in one transaction; each item is fenced and judged alone. */
+    public Uni<List<ItemResult>> completeAll(List<Completion> items) {
+        long now = clock.millis();
+        return pool.withTransaction(c -> store.completeFenced(c, items, now).flatMap(done -> {
+            // An item is judged by the facts unless it is the first mention of an execution this call completed.
+            Set<UUID> seen = new HashSet<>();
+            List<Completion> toJudge = new ArrayList<>();
+            for (Completion item : items) {
+                if (!(done.containsKey(item.executionId()) && seen.add(item.executionId()))) {
+                    toJudge.add(item);
+                }
+            }
+            Uni<List<FenceFacts>> facts = toJudge.isEmpty() ? Uni.createFrom().item(List.of())
+                    : store.fenceFacts(c, toJudge.stream().map(Completion::executionId).toList(),
+                            toJudge.stream().map(Completion::leaseId).toList());
+            return facts.map(f -> {
+                List<ItemResult> out = new ArrayList<>(items.size());
+                Set<UUID> reported = new HashSet<>();
+                int next = 0;
+                for (Completion item : items) {
+                    Execution e = done.get(item.executionId());
+                    if (e != null && reported.add(item.executionId())) {
+                        out.add(new ItemResult(item.executionId(), 200, null, e.publicState()));
+                    } else {
+                        out.add(judge(item, f.get(next++), now));
+                    }
+                }
+                return out;
+            });
+        }));
+    }
+
+    private static ItemResult judge(Completion item, FenceFacts f, long now) {
+        if (!f.exists()) {
+            return new ItemResult(item.executionId(), 404, "not_found", null);
+        }
+        if (Fence.isReplay(f.lease(), item.leaseEpoch(), "success")) {
+            return new ItemResult(item.executionId(), 200, null, f.exec().publicState());
+        }
+        Problem p = Fence.refusal(f.exec(), f.lease(), item.leaseEpoch(), now);
+        return new ItemResult(item.executionId(), 409, p.kind().wire(), f.exec().publicState());
+    }
+
+    public Uni<FailOutcome> fail(UUID id, Fence.Token fence, String errorJson, FailureCategory category,
+                                 boolean retryable) {
+        long now = clock.millis();
+        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
+                ? failLocked(c, locked.get(), errorJson, category, retryable, "failure", now)
+                : facts(c, id, fence).map(f -> {
+                    if (Fence.isReplay(f.lease(), fence.leaseEpoch(), "retry")) {
+                        return new FailOutcome(true, f.nextAttemptAtMs(), f.leaseAttemptIndex() + 1);
+                    }
+                    if (Fence.isReplay(f.lease(), fence.leaseEpoch(), "failed")) {
+                        return FailOutcome.failed();
+                    }
+                    throw refusal(f, fence, now);
+                })));
+    }
+
+    /**
+     * Applies a failure to a locked active execution: a retry per its policy, or the end. Also
+     * used by the attempt-timeout sweep, whose final outcome is {@code expired}.
+     */
+    public Uni<FailOutcome> failLocked(SqlConnection c, Locked locked, String errorJson, FailureCategory category,
+                                       boolean retryable, String cause, long now) {
+        RetryPolicy policy = policies.parse(locked.retryPolicyJson());
+        RetryPolicy.Decision decision = policy.onFailure(category, retryable, locked.retryCount(),
+                locked.attemptIndex(), now, ThreadLocalRandom.current());
+        if (decision instanceof RetryPolicy.Retry retry) {
+            return store.scheduleRetry(c, locked, now, retry.notBeforeMs(), errorJson, cause)
+                    .flatMap(done -> {
+                        if (done.isPresent() && done.get().claimableNow()) {
+                            return store.notifyWork(c, signals.payload(locked.lane(), 1))
+                                    .invoke(() -> signals.wake(locked.lane(), 1));
+                        }
+                        return Uni.createFrom().voidItem();
+                    })
+                    .replaceWith(new FailOutcome(true, retry.notBeforeMs(), retry.nextAttemptIndex()));
+        }
+        boolean timedOut = "timeout".equals(cause);
+        var termination = new ExecutionStore.Termination(timedOut ? "expired" : "failed",
+                timedOut ? "expired" : "failed", ACTIVE, null, timedOut ? "execution.expired" : "execution.failed",
+                errorJson);
+        return store.terminate(c, locked.executionId(), termination, now).replaceWith(FailOutcome.failed());
+    }
+
+    public Uni<Execution> delay(UUID id, Fence.Token fence, long untilMs) {
+        long now = clock.millis();
+        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> {
+            if (locked.isEmpty()) {
+                return refuse(c, id, fence, now);
+            }
+            return store.delay(c, locked.get(), untilMs, now).flatMap(e -> {
+                Execution delayed = e.orElseThrow();
+                if (untilMs > now) {
+                    return Uni.createFrom().item(delayed);
+                }
+                return store.notifyWork(c, signals.payload(delayed.lane(), 1)).replaceWith(delayed);
+            });
+        })).invoke(e -> {
+            if ("waiting".equals(e.publicState())) {
+                signals.wake(e.lane(), 1);
+            }
+        });
+    }
+
+    /** The lease holder cancels its own execution. */
+    public Uni<Execution> cancel(UUID id, Fence.Token fence, String reason) {
+        long now = clock.millis();
+        var termination = new ExecutionStore.Termination("cancelled", "cancelled", ACTIVE, reason,
+                "execution.cancelled", null);
+        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
+                ? store.terminate(c, id, termination, now).map(e -> e.orElseThrow())
+                : facts(c, id, fence).flatMap(f -> Fence.isReplay(f.lease(), fence.leaseEpoch(), "cancelled")
+                        ? store.find(c, id).map(e -> e.orElseThrow())
+                        : Uni.createFrom().failure(refusal(f, fence, now)))));
+    }
+
+    private Uni<FenceFacts> facts(io.vertx.mutiny.sqlclient.SqlClient c, UUID id, Fence.Token fence) {
+        return store.fenceFacts(c, List.of(id), List.of(fence.leaseId())).map(f -> {
+            FenceFacts one = f.get(0);
+            if (!one.exists()) {
+                throw Problem.notFound("execution", id);
+            }
+            return one;
+        });
+    }
+
+    private <T> Uni<T> refuse(io.vertx.mutiny.sqlclient.SqlClient c, UUID id, Fence.Token fence, long now) {
+        return facts(c, id, fence).flatMap(f -> Uni.createFrom().failure(refusal(f, fence, now)));
+    }
+
+    private static Problem refusal(FenceFacts f, Fence.Token fence, long now) {
+        return Fence.refusal(f.exec(), f.lease(), fence.leaseEpoch(), now);
+    }
+}

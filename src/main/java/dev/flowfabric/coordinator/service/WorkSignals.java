@@ -1,0 +1,203 @@
+package dev.flowfabric.coordinator.service;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Wakes long-poll claimers when work becomes claimable. Work made on this replica wakes local
+ * waiters directly after commit; work made elsewhere arrives by LISTEN/NOTIFY on {@code ff_work}
+ * (payload {@code replica|count|lane}). Both are hints: a waiter also re-checks on a timer, so a
+ * lost notification costs latency, never work.
+ */
+@ApplicationScoped
+public class WorkSignals {
+
+    private static final Logger LOG = Logger.getLogger(WorkSignals.class);
+    static final String CHANNEL = "ff_work";
+
+    private final String replicaId = UUID.randomUUID().toString();
+    private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final Vertx vertx;
+    private final String url;
+    private final Optional<String> username;
+    private final Optional<String> password;
+    private volatile PgSubscriber subscriber;
+    private volatile boolean closed;
+
+    WorkSignals(Vertx vertx,
+                @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+                @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
+                @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+        this.vertx = vertx;
+        this.url = url;
+        this.username = username;
+        this.password = password;
+    }
+
+    void start(@Observes StartupEvent event) {
+        PgConnectOptions options = PgConnectOptions.fromUri(url);
+        username.ifPresent(options::setUser);
+        password.ifPresent(options::setPassword);
+        PgSubscriber s = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
+        s.channel(CHANNEL).handler(this::onNotification);
+        s.connect().onFailure(e -> LOG.warnf("LISTEN %s failed (%s); claims fall back to polling", CHANNEL,
+                e.getMessage()));
+        subscriber = s;
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        closed = true;
+        lanes.values().forEach(Lane::wakeAll);
+        PgSubscriber s = subscriber;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    /** True once the service is shutting down: long-polls stop waiting. */
+    public boolean closed() {
+        return closed;
+    }
+
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /** The NOTIFY payload announcing {@code count} claimable executions on {@code lane}. */
+    public String payload(String lane, int count) {
+        return replicaId + "|" + count + "|" + lane;
+    }
+
+    /** Current wake generation of a lane; read it before looking for work. */
+    public long generation(String lane) {
+        return lane(lane).generation;
+    }
+
+    /** Wakes up to {@code count} local waiters of the lane; call after the work committed. */
+    public void wake(String lane, int count) {
+        if (count > 0) {
+            lane(lane).wake(count);
+        }
+    }
+
+    public void wake(Map<String, Integer> countsByLane) {
+        countsByLane.forEach(this::wake);
+    }
+
+    /**
+     * Completes when the lane's generation moved past {@code seen} (at once if it already did),
+     * after {@code maxWaitMs}, or at shutdown.
+     */
+    public Uni<Void> await(String lane, long seen, long maxWaitMs) {
+        if (closed) {
+            return Uni.createFrom().voidItem();
+        }
+        Lane l = lane(lane);
+        return Uni.createFrom().emitter(emitter -> {
+            Context context = vertx.getOrCreateContext();
+            Waiter w = new Waiter(context, () -> emitter.complete(null));
+            if (!l.enqueue(w, seen)) {
+                emitter.complete(null);
+                return;
+            }
+            long timer = vertx.setTimer(Math.max(1, maxWaitMs), id -> {
+                l.remove(w);
+                w.fire();
+            });
+            w.timer = timer;
+        });
+    }
+
+    private void onNotification(String payload) {
+        String[] parts = payload.split("\\|", 3);
+        if (parts.length != 3 || parts[0].equals(replicaId)) {
+            return;
+        }
+        try {
+            wake(parts[2], Integer.parseInt(parts[1]));
+        } catch (NumberFormatException e) {
+            LOG.debugf("ignoring malformed %s payload", CHANNEL);
+        }
+    }
+
+    private Lane lane(String lane) {
+        return lanes.computeIfAbsent(lane, k -> new Lane());
+    }
+
+    private final class Waiter {
+        final Context context;
+        final Runnable complete;
+        volatile long timer = -1;
+        private boolean fired;
+
+        Waiter(Context context, Runnable complete) {
+            this.context = context;
+            this.complete = complete;
+        }
+
+        void fire() {
+            synchronized (this) {
+                if (fired) {
+                    return;
+                }
+                fired = true;
+            }
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+            context.runOnContext(v -> complete.run());
+        }
+    }
+
+    private static final class Lane {
+        volatile long generation;
+        private final Deque<Waiter> waiters = new ArrayDeque<>();
+
+        synchronized boolean enqueue(Waiter w, long seen) {
+            if (generation != seen) {
+                return false;
+            }
+            waiters.addLast(w);
+            return true;
+        }
+
+        synchronized void remove(Waiter w) {
+            waiters.remove(w);
+        }
+
+        void wake(int count) {
+            Waiter[] woken;
+            synchronized (this) {
+                generation++;
+                int n = Math.min(count, waiters.size());
+                woken = new Waiter[n];
+                for (int i = 0; i < n; i++) {
+                    woken[i] = waiters.pollFirst();
+                }
+            }
+            for (Waiter w : woken) {
+                w.fire();
+            }
+        }
+
+        void wakeAll() {
+            wake(Integer.MAX_VALUE);
+        }
+    }
+}

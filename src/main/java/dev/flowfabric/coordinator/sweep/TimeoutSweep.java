@@ -1,0 +1,68 @@
+package dev.flowfabric.coordinator.sweep;
+
+import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.domain.States.FailureCategory;
+import dev.flowfabric.coordinator.service.LeaseService;
+import dev.flowfabric.coordinator.store.ExecutionStore;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * Attempts that ran past {@code attempt_timeout_ms} fail with category {@code timeout} (a retry
+ * per policy, else {@code expired}); executions past {@code deadline_at_ms} expire wherever they are.
+ */
+@ApplicationScoped
+public class TimeoutSweep {
+
+    private static final String TIMEOUT_ERROR = "{\"message\":\"attempt timed out\",\"category\":\"timeout\"}";
+    private static final String DEADLINE_ERROR = "{\"message\":\"execution deadline passed\",\"category\":\"timeout\"}";
+    private static final List<String> NON_TERMINAL = List.of("submitted", "runnable", "active", "suspended");
+
+    private final Pool pool;
+    private final ExecutionStore store;
+    private final LeaseService leases;
+    private final Clock clock;
+    private final int batch;
+
+    TimeoutSweep(Pool pool, ExecutionStore store, LeaseService leases, Clock clock, FlowfabricConfig config) {
+        this.pool = pool;
+        this.store = store;
+        this.leases = leases;
+        this.clock = clock;
+        this.batch = config.sweep().batchSize();
+    }
+
+    @Scheduled(every = "${flowfabric.sweep.timeout-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Sweeps.NotReady.class)
+    Uni<Void> tick() {
+        return sweepOnce(clock.millis()).replaceWithVoid();
+    }
+
+    /** Returns how many executions timed out or expired. */
+    public Uni<Integer> sweepOnce(long now) {
+        return attemptTimeouts(now).flatMap(a -> deadlines(now).map(d -> a + d));
+    }
+
+    private Uni<Integer> attemptTimeouts(long now) {
+        return pool.withTransaction(c -> store.lockTimedOut(c, now, batch).call(locked -> Multi.createFrom()
+                .iterable(locked)
+                .onItem().transformToUniAndConcatenate(l -> leases.failLocked(c, l, TIMEOUT_ERROR,
+                        FailureCategory.TIMEOUT, true, "timeout", now))
+                .collect().asList())).map(List::size);
+    }
+
+    private Uni<Integer> deadlines(long now) {
+        var termination = new ExecutionStore.Termination("expired", "expired", NON_TERMINAL, "deadline",
+                "execution.expired", DEADLINE_ERROR);
+        return pool.withTransaction(c -> store.lockPastDeadline(c, now, batch).call(ids -> Multi.createFrom()
+                .iterable(ids)
+                .onItem().transformToUniAndConcatenate(id -> store.terminate(c, id, termination, now))
+                .collect().asList())).map(List::size);
+    }
+}
