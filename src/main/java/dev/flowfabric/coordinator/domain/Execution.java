@@ -15,7 +15,7 @@ public record Execution(
         int attemptIndex, int attemptCount, int retryCount, int reclaimCount,
         long createdAtMs, Long startedAtMs, Long terminalAtMs, Long delayUntilMs, Long deadlineAtMs,
         Integer progressPercent, String progressMessage, String resultJson, String lastErrorJson,
-        Lease currentLease, String idempotencyKey) {
+        Lease currentLease, String idempotencyKey, UUID quotaPolicyId) {
 
     /** The live lease of an active execution. */
     public record Lease(String workerId, String workerInstanceId, long leaseEpoch, long leaseExpiresAtMs) { }

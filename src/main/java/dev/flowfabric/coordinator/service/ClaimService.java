@@ -21,10 +21,13 @@ public class ClaimService {
     private final Pool pool;
     private final ExecutionStore store;
     private final WorkSignals signals;
+    private final TransitionHooks hooks;
     private final Clock clock;
     private final long pollIntervalMs;
 
-    ClaimService(Pool pool, ExecutionStore store, WorkSignals signals, Clock clock, FlowfabricConfig config) {
+    ClaimService(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
+                 FlowfabricConfig config) {
+        this.hooks = hooks;
         this.pool = pool;
         this.store = store;
         this.signals = signals;
@@ -38,7 +41,10 @@ public class ClaimService {
 
     private Uni<List<Claimed>> claimUntil(ExecutionStore.ClaimQuery query, long deadline) {
         long seen = signals.generation(query.lane());
-        return store.claim(pool, query, clock.millis()).flatMap(claims -> {
+        long now = clock.millis();
+        return pool.withTransaction(c -> store.claim(c, query, now)
+                        .call(claims -> hooks.after(c, claims.stream().map(Claimed::transition).toList(), now)))
+                .flatMap(claims -> {
             if (!claims.isEmpty()) {
                 return Uni.createFrom().item(claims.stream().sorted(CLAIM_ORDER).toList());
             }

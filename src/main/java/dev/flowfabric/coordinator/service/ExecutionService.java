@@ -8,6 +8,7 @@ import dev.flowfabric.coordinator.domain.NewExecution;
 import dev.flowfabric.coordinator.domain.Partitions;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
+import dev.flowfabric.coordinator.domain.Transition;
 import dev.flowfabric.coordinator.store.ExecutionReads;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import dev.flowfabric.coordinator.store.FlowStore;
@@ -22,7 +23,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /** Creating, reading and operating on executions (api.md §1). One transaction per use case. */
 @ApplicationScoped
@@ -35,11 +38,13 @@ public class ExecutionService {
     private final FlowStore flows;
     private final ExecutionReads reads;
     private final WorkSignals signals;
+    private final TransitionHooks hooks;
     private final Clock clock;
     private final int partitions;
 
     ExecutionService(Pool pool, ExecutionStore store, FlowStore flows, ExecutionReads reads, WorkSignals signals,
-                     Clock clock, FlowfabricConfig config) {
+                     TransitionHooks hooks, Clock clock, FlowfabricConfig config) {
+        this.hooks = hooks;
         this.pool = pool;
         this.store = store;
         this.flows = flows;
@@ -60,10 +65,12 @@ public class ExecutionService {
                         .flatMap(headers -> {
                             List<NewExecution> items = prepare(requests, headers, batch);
                             return store.insertIfAbsent(c, items, now, signals.replicaId())
-                                    .flatMap(inserted -> countFlowMembers(c, inserted)
-                                            .flatMap(v -> resolve(c, items, inserted, batch)));
+                                    .call(inserted -> countFlowMembers(c, inserted))
+                                    .call(inserted -> hooks.after(c, transitions(inserted), now))
+                                    .flatMap(inserted -> resolve(c, items, inserted, batch));
                         }))
-                .invoke(this::wakeCreated);
+                .invoke(results -> signals.wakeCommitted(results.stream().filter(Created::created)
+                        .map(r -> Transition.of(r.execution(), false, false)).toList()));
     }
 
     public Uni<Execution> get(UUID id) {
@@ -83,16 +90,19 @@ public class ExecutionService {
         long now = clock.millis();
         var termination = new ExecutionStore.Termination("cancelled", "cancelled", NON_TERMINAL, reason,
                 "execution.cancelled", null);
-        return pool.withTransaction(c -> store.terminate(c, id, termination, now)
-                .flatMap(done -> done.isPresent() ? Uni.createFrom().item(done.get())
-                        : store.find(c, id).map(existing -> {
-                            Execution e = existing.orElseThrow(() -> Problem.notFound("execution", id));
-                            if ("cancelled".equals(e.publicState())) {
-                                return e;
-                            }
-                            throw Fence.notActive(new Fence.ExecutionState(e.lifecyclePhase(), e.publicState(),
-                                    e.terminalOutcome()));
-                        })));
+        return pool.withTransaction(c -> store.terminate(c, id, termination, now).flatMap(done -> {
+            if (done.isPresent()) {
+                return hooks.after(c, List.of(done.get().transition()), now).replaceWith(done.get().execution());
+            }
+            return store.find(c, id).map(existing -> {
+                Execution e = existing.orElseThrow(() -> Problem.notFound("execution", id));
+                if ("cancelled".equals(e.publicState())) {
+                    return e;
+                }
+                throw Fence.notActive(new Fence.ExecutionState(e.lifecyclePhase(), e.publicState(),
+                        e.terminalOutcome()));
+            });
+        }));
     }
 
     public Uni<Execution> setPriority(UUID id, int priority) {
@@ -104,22 +114,31 @@ public class ExecutionService {
 
     public Uni<Execution> replay(UUID id, String reason) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.replay(c, id, reason, now)
-                        .flatMap(done -> done.isPresent() ? notifyClaimable(c, done.get())
-                                : refuse(c, id, ProblemKind.EXECUTION_NOT_TERMINAL, "only a terminal execution can be replayed")))
-                .invoke(e -> signals.wake(e.lane(), 1));
+        return changed(now, c -> store.replay(c, id, reason, now), false,
+                c -> refuse(c, id, ProblemKind.EXECUTION_NOT_TERMINAL, "only a terminal execution can be replayed"));
     }
 
     public Uni<Execution> revokeLease(UUID id, String reason) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.revokeLease(c, id, reason, now)
-                        .flatMap(done -> done.isPresent() ? notifyClaimable(c, done.get())
-                                : refuse(c, id, ProblemKind.NOT_RUNNABLE, "only an active execution has a lease to revoke")))
-                .invoke(e -> signals.wake(e.lane(), 1));
+        return changed(now, c -> store.revokeLease(c, id, reason, now), true,
+                c -> refuse(c, id, ProblemKind.NOT_RUNNABLE, "only an active execution has a lease to revoke"));
     }
 
-    private Uni<Execution> notifyClaimable(SqlConnection c, Execution e) {
-        return store.notifyWork(c, signals.payload(e.lane(), 1)).replaceWith(e);
+    /** One guarded change in a transaction: hooks and NOTIFY inside, local wake-up after commit. */
+    private Uni<Execution> changed(long now, Function<SqlConnection, Uni<Optional<Execution>>> change,
+                                   boolean leaseEnded, Function<SqlConnection, Uni<Execution>> otherwise) {
+        return pool.withTransaction(c -> change.apply(c).flatMap(done -> {
+                    if (done.isEmpty()) {
+                        return otherwise.apply(c);
+                    }
+                    List<Transition> t = List.of(Transition.of(done.get(), false, leaseEnded));
+                    return hooks.after(c, t, now).call(() -> signals.announce(c, t)).replaceWith(done.get());
+                }))
+                .invoke(e -> signals.wakeCommitted(List.of(Transition.of(e, false, leaseEnded))));
+    }
+
+    private static List<Transition> transitions(List<Execution> executions) {
+        return executions.stream().map(e -> Transition.of(e, false, false)).toList();
     }
 
     /** The guarded statement matched nothing: 404 if the execution is missing, else the given 409. */
@@ -226,13 +245,4 @@ public class ExecutionService {
         return batch ? "executions[" + index + "]: " : "";
     }
 
-    private void wakeCreated(List<Created> results) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (Created c : results) {
-            if (c.created() && "waiting".equals(c.execution().publicState())) {
-                counts.merge(c.execution().lane(), 1, Integer::sum);
-            }
-        }
-        signals.wake(counts);
-    }
 }

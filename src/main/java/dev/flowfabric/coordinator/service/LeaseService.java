@@ -5,6 +5,7 @@ import dev.flowfabric.coordinator.domain.Fence;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.RetryPolicy;
 import dev.flowfabric.coordinator.domain.States.FailureCategory;
+import dev.flowfabric.coordinator.domain.Transition;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import dev.flowfabric.coordinator.store.ExecutionStore.Completion;
 import dev.flowfabric.coordinator.store.ExecutionStore.FenceFacts;
@@ -18,6 +19,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,9 +38,12 @@ public class LeaseService {
     private final ExecutionStore store;
     private final WorkSignals signals;
     private final RetryPolicies policies;
+    private final TransitionHooks hooks;
     private final Clock clock;
 
-    LeaseService(Pool pool, ExecutionStore store, WorkSignals signals, RetryPolicies policies, Clock clock) {
+    LeaseService(Pool pool, ExecutionStore store, WorkSignals signals, RetryPolicies policies, TransitionHooks hooks,
+                 Clock clock) {
+        this.hooks = hooks;
         this.pool = pool;
         this.store = store;
         this.signals = signals;
@@ -46,10 +51,14 @@ public class LeaseService {
         this.clock = clock;
     }
 
-    /** The answer to {@code fail}: a retry at {@code nextAttemptAtMs} as attempt {@code attemptIndex}, or final. */
-    public record FailOutcome(boolean retryScheduled, Long nextAttemptAtMs, Integer attemptIndex) {
-        static FailOutcome failed() {
-            return new FailOutcome(false, null, null);
+    /**
+     * The answer to {@code fail}: a retry at {@code nextAttemptAtMs} as attempt {@code attemptIndex},
+     * or final; {@code transitions} says what changed, for wake-ups once the transaction commits.
+     */
+    public record FailOutcome(boolean retryScheduled, Long nextAttemptAtMs, Integer attemptIndex,
+                              List<Transition> transitions) {
+        static FailOutcome failed(List<Transition> transitions) {
+            return new FailOutcome(false, null, null, transitions);
         }
     }
 
@@ -74,6 +83,7 @@ public class LeaseService {
         long now = clock.millis();
         return pool.withTransaction(c -> store.completeFenced(c, List.of(new Completion(id, fence.leaseId(),
                         fence.leaseEpoch(), resultJson)), now)
+                .call(done -> hooks.after(c, ended(done.values()), now))
                 .flatMap(done -> done.containsKey(id) ? Uni.createFrom().item(done.get(id))
                         : facts(c, id, fence).flatMap(f -> Fence.isReplay(f.lease(), fence.leaseEpoch(), "success")
                                 ? store.find(c, id).map(e -> e.orElseThrow())
@@ -83,7 +93,8 @@ public class LeaseService {
     /** Completes many leased executions in one transaction; each item is fenced and judged alone. */
     public Uni<List<ItemResult>> completeAll(List<Completion> items) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.completeFenced(c, items, now).flatMap(done -> {
+        return pool.withTransaction(c -> store.completeFenced(c, items, now)
+                .call(done -> hooks.after(c, ended(done.values()), now)).flatMap(done -> {
             // An item is judged by the facts unless it is the first mention of an execution this call completed.
             Set<UUID> seen = new HashSet<>();
             List<Completion> toJudge = new ArrayList<>();
@@ -130,13 +141,13 @@ public class LeaseService {
                 ? failLocked(c, locked.get(), errorJson, category, retryable, "failure", now)
                 : facts(c, id, fence).map(f -> {
                     if (Fence.isReplay(f.lease(), fence.leaseEpoch(), "retry")) {
-                        return new FailOutcome(true, f.nextAttemptAtMs(), f.leaseAttemptIndex() + 1);
+                        return new FailOutcome(true, f.nextAttemptAtMs(), f.leaseAttemptIndex() + 1, List.of());
                     }
                     if (Fence.isReplay(f.lease(), fence.leaseEpoch(), "failed")) {
-                        return FailOutcome.failed();
+                        return FailOutcome.failed(List.of());
                     }
                     throw refusal(f, fence, now);
-                })));
+                }))).invoke(o -> signals.wakeCommitted(o.transitions()));
     }
 
     /**
@@ -151,19 +162,19 @@ public class LeaseService {
         if (decision instanceof RetryPolicy.Retry retry) {
             return store.scheduleRetry(c, locked, now, retry.notBeforeMs(), errorJson, cause)
                     .flatMap(done -> {
-                        if (done.isPresent() && done.get().claimableNow()) {
-                            return store.notifyWork(c, signals.payload(locked.lane(), 1))
-                                    .invoke(() -> signals.wake(locked.lane(), 1));
-                        }
-                        return Uni.createFrom().voidItem();
-                    })
-                    .replaceWith(new FailOutcome(true, retry.notBeforeMs(), retry.nextAttemptIndex()));
+                        List<Transition> t = done.map(r -> List.of(r.transition())).orElse(List.of());
+                        return hooks.after(c, t, now).call(() -> signals.announce(c, t))
+                                .replaceWith(new FailOutcome(true, retry.notBeforeMs(), retry.nextAttemptIndex(), t));
+                    });
         }
         boolean timedOut = "timeout".equals(cause);
         var termination = new ExecutionStore.Termination(timedOut ? "expired" : "failed",
                 timedOut ? "expired" : "failed", ACTIVE, null, timedOut ? "execution.expired" : "execution.failed",
                 errorJson);
-        return store.terminate(c, locked.executionId(), termination, now).replaceWith(FailOutcome.failed());
+        return store.terminate(c, locked.executionId(), termination, now).flatMap(done -> {
+            List<Transition> t = done.map(d -> List.of(d.transition())).orElse(List.of());
+            return hooks.after(c, t, now).replaceWith(FailOutcome.failed(t));
+        });
     }
 
     public Uni<Execution> delay(UUID id, Fence.Token fence, long untilMs) {
@@ -174,16 +185,10 @@ public class LeaseService {
             }
             return store.delay(c, locked.get(), untilMs, now).flatMap(e -> {
                 Execution delayed = e.orElseThrow();
-                if (untilMs > now) {
-                    return Uni.createFrom().item(delayed);
-                }
-                return store.notifyWork(c, signals.payload(delayed.lane(), 1)).replaceWith(delayed);
+                List<Transition> t = List.of(Transition.of(delayed, false, true));
+                return hooks.after(c, t, now).call(() -> signals.announce(c, t)).replaceWith(delayed);
             });
-        })).invoke(e -> {
-            if ("waiting".equals(e.publicState())) {
-                signals.wake(e.lane(), 1);
-            }
-        });
+        })).invoke(e -> signals.wakeCommitted(List.of(Transition.of(e, false, true))));
     }
 
     /** The lease holder cancels its own execution. */
@@ -192,10 +197,16 @@ public class LeaseService {
         var termination = new ExecutionStore.Termination("cancelled", "cancelled", ACTIVE, reason,
                 "execution.cancelled", null);
         return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
-                ? store.terminate(c, id, termination, now).map(e -> e.orElseThrow())
+                ? store.terminate(c, id, termination, now).map(Optional::orElseThrow)
+                        .call(ended -> hooks.after(c, List.of(ended.transition()), now))
+                        .map(ExecutionStore.Ended::execution)
                 : facts(c, id, fence).flatMap(f -> Fence.isReplay(f.lease(), fence.leaseEpoch(), "cancelled")
                         ? store.find(c, id).map(e -> e.orElseThrow())
                         : Uni.createFrom().failure(refusal(f, fence, now)))));
+    }
+
+    private static List<Transition> ended(java.util.Collection<Execution> executions) {
+        return executions.stream().map(e -> Transition.of(e, false, true)).toList();
     }
 
     private Uni<FenceFacts> facts(io.vertx.mutiny.sqlclient.SqlClient c, UUID id, Fence.Token fence) {

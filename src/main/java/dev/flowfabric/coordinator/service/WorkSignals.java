@@ -1,6 +1,10 @@
 package dev.flowfabric.coordinator.service;
 
+import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Multi;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -14,6 +18,8 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -34,17 +40,19 @@ public class WorkSignals {
     private final String replicaId = UUID.randomUUID().toString();
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Vertx vertx;
+    private final ExecutionStore store;
     private final String url;
     private final Optional<String> username;
     private final Optional<String> password;
     private volatile PgSubscriber subscriber;
     private volatile boolean closed;
 
-    WorkSignals(Vertx vertx,
+    WorkSignals(Vertx vertx, ExecutionStore store,
                 @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
                 @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
                 @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
         this.vertx = vertx;
+        this.store = store;
         this.url = url;
         this.username = username;
         this.password = password;
@@ -98,6 +106,33 @@ public class WorkSignals {
 
     public void wake(Map<String, Integer> countsByLane) {
         countsByLane.forEach(this::wake);
+    }
+
+    /** Claimable executions among the transitions, counted by lane. */
+    public static Map<String, Integer> claimable(List<Transition> transitions) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (Transition t : transitions) {
+            if ("waiting".equals(t.publicState())) {
+                counts.merge(t.lane(), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    /** Tells the other replicas (NOTIFY, delivered on commit) which lanes got claimable work. */
+    public Uni<Void> announce(SqlClient tx, List<Transition> transitions) {
+        Map<String, Integer> lanes = claimable(transitions);
+        if (lanes.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Multi.createFrom().iterable(lanes.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> store.notifyWork(tx, payload(e.getKey(), e.getValue())))
+                .collect().last().replaceWithVoid();
+    }
+
+    /** Wakes local long-polls for the claimable executions among committed transitions. */
+    public void wakeCommitted(List<Transition> transitions) {
+        wake(claimable(transitions));
     }
 
     /**

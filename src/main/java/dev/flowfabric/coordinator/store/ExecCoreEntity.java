@@ -53,6 +53,7 @@ public class ExecCoreEntity extends PanacheEntityBase {
     @Column(name = "progress_percent") public Short progressPercent;
     @Column(name = "progress_message", columnDefinition = "text") public String progressMessage;
     @Column(name = "idempotency_key", columnDefinition = "text") public String idempotencyKey;
+    @Column(name = "quota_policy_id") public UUID quotaPolicyId;
     @Column(name = "attempt_count") public int attemptCount;
     @Column(name = "retry_count") public int retryCount;
     @Column(name = "reclaim_count") public int reclaimCount;

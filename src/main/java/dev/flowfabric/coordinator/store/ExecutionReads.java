@@ -109,7 +109,7 @@ public class ExecutionReads {
                 e.attemptState, e.terminalOutcome, e.attemptIndex, e.attemptCount, e.retryCount, e.reclaimCount,
                 e.createdAtMs, e.startedAtMs, e.terminalAtMs, e.delayUntilMs, e.deadlineAtMs,
                 e.progressPercent == null ? null : e.progressPercent.intValue(), e.progressMessage, e.result,
-                e.lastError, l, e.idempotencyKey);
+                e.lastError, l, e.idempotencyKey, e.quotaPolicyId);
     }
 
     private static Attempt toAttempt(AttemptEntity a) {

@@ -33,13 +33,14 @@ final class ExecutionRows {
                 r.getLong("started_at_ms"), r.getLong("terminal_at_ms"), r.getLong("delay_until_ms"),
                 r.getLong("deadline_at_ms"), progress == null ? null : progress.intValue(),
                 r.getString("progress_message"), r.getString("result"), r.getString("last_error"), lease,
-                r.getString("idempotency_key"));
+                r.getString("idempotency_key"), r.getUUID("quota_policy_id"));
     }
 
     static Claimed claimed(Row r, long leaseTtlMs) {
         return new Claimed(r.getUUID("execution_id"), r.getShort("partition_key"), r.getString("kind"),
                 r.getString("input"), r.getString("tags"), r.getInteger("attempt_index"), r.getString("claim_type"),
                 r.getUUID("lease_id"), r.getLong("lease_epoch"), r.getLong("lease_expires_at_ms"), leaseTtlMs,
-                r.getInteger("priority"), r.getLong("created_at_ms"), r.getString("lane_id"));
+                r.getInteger("priority"), r.getLong("created_at_ms"), r.getString("lane_id"), r.getUUID("flow_id"),
+                r.getUUID("quota_policy_id"));
     }
 }

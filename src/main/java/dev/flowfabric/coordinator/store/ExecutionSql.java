@@ -18,7 +18,7 @@ final class ExecutionSql {
             e.terminal_outcome, e.attempt_index, e.attempt_count, e.retry_count, e.reclaim_count,
             e.created_at_ms, e.started_at_ms, e.terminal_at_ms, e.delay_until_ms, e.deadline_at_ms,
             e.progress_percent, e.progress_message, e.result::text AS result, e.last_error::text AS last_error,
-            e.idempotency_key""";
+            e.idempotency_key, e.quota_policy_id""";
 
     /** The view plus the current live lease, if any. */
     static final String SELECT_EXECUTION_WITH_LEASE = """
@@ -135,7 +135,7 @@ final class ExecutionSql {
                 FROM att JOIN plan p ON p.partition_key = att.partition_key AND p.execution_id = att.execution_id
                 WHERE e.partition_key = att.partition_key AND e.execution_id = att.execution_id
                 RETURNING e.execution_id, e.partition_key, e.kind, e.input::text AS input, e.tags::text AS tags,
-                          e.priority, e.created_at_ms, e.flow_id, e.lane_id, att.attempt_index, p.claim_type,
+                          e.priority, e.created_at_ms, e.flow_id, e.lane_id, e.quota_policy_id, att.attempt_index, p.claim_type,
                           att.lease_id, att.lease_epoch, att.lease_expires_at_ms
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
@@ -226,7 +226,8 @@ final class ExecutionSql {
                        delay_until_ms = $5, last_error = $4::jsonb
                 FROM att
                 WHERE e.partition_key = $1 AND e.execution_id = $2 AND e.lifecycle_phase = 'active'
-                RETURNING e.execution_id, e.flow_id, e.partition_key, e.lane_id, e.eligibility_state
+                RETURNING e.execution_id, e.flow_id, e.partition_key, e.lane_id, e.quota_policy_id, e.public_state,
+                          e.eligibility_state
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT 'execution.retry_scheduled', execution_id, flow_id, partition_key, $3,
@@ -242,7 +243,7 @@ final class ExecutionSql {
      */
     static final String TERMINATE_EXECUTION_IF_IN_PHASE = """
             WITH t AS (
-                SELECT e.partition_key, e.execution_id, e.attempt_index
+                SELECT e.partition_key, e.execution_id, e.attempt_index, e.lifecycle_phase AS prior_phase
                 FROM ff_exec_core e
                 WHERE e.execution_id = $1 AND e.lifecycle_phase = ANY($4::text[])
                 FOR UPDATE
@@ -260,7 +261,7 @@ final class ExecutionSql {
                        cancel_reason = COALESCE($6, e.cancel_reason), last_error = COALESCE($8::jsonb, e.last_error),
                        lease_epoch = e.lease_epoch + 1
                 FROM t WHERE e.partition_key = t.partition_key AND e.execution_id = t.execution_id
-                RETURNING %s
+                RETURNING %s, t.prior_phase = 'active' AS lease_ended
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT $7, execution_id, flow_id, partition_key, $2,
@@ -417,14 +418,15 @@ final class ExecutionSql {
                        eligibility_state = 'eligible_now', attempt_state = 'attempt_interrupted',
                        blocking_reason = 'waiting_for_worker'
                 FROM att WHERE e.partition_key = att.partition_key AND e.execution_id = att.execution_id
-                RETURNING e.execution_id, e.flow_id, e.partition_key, e.lane_id, e.attempt_index
+                RETURNING e.execution_id, e.flow_id, e.partition_key, e.lane_id, e.quota_policy_id, e.public_state,
+                          e.attempt_index
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT 'execution.lease_expired', execution_id, flow_id, partition_key, $1,
                        jsonb_build_object('attempt_index', attempt_index)
                 FROM e
             )
-            SELECT lane_id, count(*) AS n FROM e GROUP BY lane_id
+            SELECT * FROM e
             """;
 
     static final String PROMOTE_DELAYED_IF_DUE = """
@@ -438,9 +440,9 @@ final class ExecutionSql {
             ), e AS (
                 UPDATE ff_exec_core e SET eligibility_state = 'eligible_now', blocking_reason = 'waiting_for_worker'
                 FROM due WHERE e.partition_key = due.partition_key AND e.execution_id = due.execution_id
-                RETURNING e.lane_id
+                RETURNING e.execution_id, e.flow_id, e.partition_key, e.lane_id, e.quota_policy_id, e.public_state
             )
-            SELECT lane_id, count(*) AS n FROM e GROUP BY lane_id
+            SELECT * FROM e
             """;
 
     /** Active executions whose attempt ran past its timeout, locked for the caller to decide. */

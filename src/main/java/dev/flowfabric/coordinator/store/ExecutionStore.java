@@ -4,12 +4,12 @@ import dev.flowfabric.coordinator.domain.Claimed;
 import dev.flowfabric.coordinator.domain.Execution;
 import dev.flowfabric.coordinator.domain.Fence;
 import dev.flowfabric.coordinator.domain.NewExecution;
+import dev.flowfabric.coordinator.domain.Transition;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +37,7 @@ public class ExecutionStore {
     public record Renewal(long leaseEpoch, long leaseExpiresAtMs) { }
 
     /** A scheduled retry: claimable now, or after its backoff. */
-    public record Retried(UUID executionId, UUID flowId, short partitionKey, String lane, boolean claimableNow) { }
+    public record Retried(Transition transition, boolean claimableNow) { }
 
     /** How a terminal transition is recorded. */
     public record Termination(String terminalOutcome, String attemptOutcome, List<String> fromPhases,
@@ -160,14 +160,21 @@ public class ExecutionStore {
 
     public Uni<Optional<Retried>> scheduleRetry(SqlClient c, Locked l, long now, long notBefore, String errorJson,
                                                 String cause) {
-        return Sql.one(c, RETRY_EXECUTION_IF_ACTIVE, r -> new Retried(r.getUUID("execution_id"),
-                r.getUUID("flow_id"), r.getShort("partition_key"), r.getString("lane_id"),
+        return Sql.one(c, RETRY_EXECUTION_IF_ACTIVE, r -> new Retried(transition(r, false, true),
                 "eligible_now".equals(r.getString("eligibility_state"))),
                 l.partitionKey(), l.executionId(), now, errorJson, notBefore, l.attemptIndex(), cause);
     }
 
-    public Uni<Optional<Execution>> terminate(SqlClient c, UUID id, Termination t, long now) {
-        return Sql.one(c, TERMINATE_EXECUTION_IF_IN_PHASE, ExecutionRows::execution, id, now, t.terminalOutcome(),
+    /** An execution a terminal transition ended, and whether a worker's lease ended with it. */
+    public record Ended(Execution execution, boolean leaseEnded) {
+        public Transition transition() {
+            return Transition.of(execution, false, leaseEnded);
+        }
+    }
+
+    public Uni<Optional<Ended>> terminate(SqlClient c, UUID id, Termination t, long now) {
+        return Sql.one(c, TERMINATE_EXECUTION_IF_IN_PHASE,
+                r -> new Ended(ExecutionRows.execution(r), r.getBoolean("lease_ended")), id, now, t.terminalOutcome(),
                 t.fromPhases().toArray(String[]::new), t.attemptOutcome(), t.reason(), t.eventType(), t.errorJson());
     }
 
@@ -208,13 +215,14 @@ public class ExecutionStore {
 
     // ---- sweeps -------------------------------------------------------------------------------
 
-    /** Lanes that got claimable work, with how much. */
-    public Uni<Map<String, Integer>> expireLeases(SqlClient c, long now, int batch) {
-        return laneCounts(c, EXPIRE_LEASES_IF_LAPSED, now, batch);
+    /** Active executions whose lease lapsed, now claimable again. */
+    public Uni<List<Transition>> expireLeases(SqlClient c, long now, int batch) {
+        return Sql.list(c, EXPIRE_LEASES_IF_LAPSED, r -> transition(r, false, true), now, batch);
     }
 
-    public Uni<Map<String, Integer>> promoteDelayed(SqlClient c, long now, int batch) {
-        return laneCounts(c, PROMOTE_DELAYED_IF_DUE, now, batch);
+    /** Delayed executions whose time came, now claimable. */
+    public Uni<List<Transition>> promoteDelayed(SqlClient c, long now, int batch) {
+        return Sql.list(c, PROMOTE_DELAYED_IF_DUE, r -> transition(r, false, false), now, batch);
     }
 
     public Uni<List<Locked>> lockTimedOut(SqlClient c, long now, int batch) {
@@ -227,19 +235,9 @@ public class ExecutionStore {
         return Sql.list(c, LOCK_PAST_DEADLINE, r -> r.getUUID("execution_id"), now, batch);
     }
 
-    private static Uni<Map<String, Integer>> laneCounts(SqlClient c, String sql, long now, int batch) {
-        return Sql.run(c, sql, now, batch).map(rows -> {
-            Map<String, Integer> out = new LinkedHashMap<>();
-            for (Row r : rows) {
-                out.put(r.getString("lane_id"), r.getLong("n").intValue());
-            }
-            return out;
-        });
-    }
-
-    static List<UUID> ids(List<Execution> executions) {
-        List<UUID> out = new ArrayList<>(executions.size());
-        executions.forEach(e -> out.add(e.executionId()));
-        return out;
+    private static Transition transition(Row r, boolean leaseStarted, boolean leaseEnded) {
+        return new Transition(r.getUUID("execution_id"), r.getShort("partition_key"), r.getUUID("flow_id"),
+                r.getString("lane_id"), r.getUUID("quota_policy_id"), r.getString("public_state"), null,
+                leaseStarted, leaseEnded);
     }
 }

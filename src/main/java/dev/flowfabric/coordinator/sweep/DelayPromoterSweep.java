@@ -1,6 +1,7 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
@@ -17,10 +18,13 @@ public class DelayPromoterSweep {
     private final Pool pool;
     private final ExecutionStore store;
     private final WorkSignals signals;
+    private final TransitionHooks hooks;
     private final Clock clock;
     private final int batch;
 
-    DelayPromoterSweep(Pool pool, ExecutionStore store, WorkSignals signals, Clock clock, FlowfabricConfig config) {
+    DelayPromoterSweep(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
+            FlowfabricConfig config) {
+        this.hooks = hooks;
         this.pool = pool;
         this.store = store;
         this.signals = signals;
@@ -35,7 +39,6 @@ public class DelayPromoterSweep {
     }
 
     public Uni<Integer> sweepOnce(long now) {
-        return Sweeps.drain(() -> pool.withTransaction(c -> store.promoteDelayed(c, now, batch)
-                .call(lanes -> Sweeps.notify(c, store, signals, lanes))), signals, batch);
+        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.promoteDelayed(c, now, batch));
     }
 }

@@ -1,6 +1,7 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
@@ -9,7 +10,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
-import java.util.Map;
 
 /**
  * Active executions whose lease lapsed become claimable again (model.md §3); the next claim is a
@@ -21,10 +21,13 @@ public class LeaseExpirySweep {
     private final Pool pool;
     private final ExecutionStore store;
     private final WorkSignals signals;
+    private final TransitionHooks hooks;
     private final Clock clock;
     private final int batch;
 
-    LeaseExpirySweep(Pool pool, ExecutionStore store, WorkSignals signals, Clock clock, FlowfabricConfig config) {
+    LeaseExpirySweep(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
+            FlowfabricConfig config) {
+        this.hooks = hooks;
         this.pool = pool;
         this.store = store;
         this.signals = signals;
@@ -40,7 +43,6 @@ public class LeaseExpirySweep {
 
     /** One bounded batch; returns how many executions it made claimable. */
     public Uni<Integer> sweepOnce(long now) {
-        return Sweeps.drain(() -> pool.withTransaction(c -> store.expireLeases(c, now, batch)
-                .call(lanes -> Sweeps.notify(c, store, signals, lanes))), signals, batch);
+        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.expireLeases(c, now, batch));
     }
 }

@@ -1,16 +1,17 @@
 package dev.flowfabric.coordinator.sweep;
 
+import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
-import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.inject.Singleton;
 
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.List;
+import java.util.function.Function;
 
 /** Shared plumbing of the sweeps. */
 final class Sweeps {
@@ -18,29 +19,26 @@ final class Sweeps {
     private Sweeps() {
     }
 
-    /** NOTIFY (delivered on commit) for lanes that got claimable work. */
-    static Uni<Void> notify(SqlConnection c, ExecutionStore store, WorkSignals signals, Map<String, Integer> lanes) {
-        return Multi.createFrom().iterable(lanes.entrySet())
-                .onItem().transformToUniAndConcatenate(e -> store.notifyWork(c, signals.payload(e.getKey(), e.getValue())))
-                .collect().last().replaceWithVoid();
-    }
-
     /**
-     * Runs batches until one comes back short, waking local claimers after each commit; returns
-     * the total. Each batch is its own transaction, so a replica that dies mid-sweep loses nothing.
+     * Runs {@code batch} in its own transaction (with hooks and NOTIFY), then again until a batch
+     * comes back short, waking local claimers after each commit. Returns the total. A replica that
+     * dies mid-sweep loses nothing: each batch commits or rolls back whole.
      */
-    static Uni<Integer> drain(Supplier<Uni<Map<String, Integer>>> batch, WorkSignals signals, int batchSize) {
-        return batch.get().flatMap(lanes -> {
-            signals.wake(lanes);
-            int n = lanes.values().stream().mapToInt(Integer::intValue).sum();
-            if (n < batchSize || signals.closed()) {
-                return Uni.createFrom().item(n);
-            }
-            return drain(batch, signals, batchSize).map(more -> n + more);
-        });
+    static Uni<Integer> drain(Pool pool, TransitionHooks hooks, WorkSignals signals, int batchSize, long now,
+                              Function<SqlConnection, Uni<List<Transition>>> batch) {
+        return pool.withTransaction(c -> batch.apply(c)
+                        .call(t -> hooks.after(c, t, now))
+                        .call(t -> signals.announce(c, t)))
+                .flatMap(t -> {
+                    signals.wakeCommitted(t);
+                    if (t.size() < batchSize || signals.closed()) {
+                        return Uni.createFrom().item(t.size());
+                    }
+                    return drain(pool, hooks, signals, batchSize, now, batch).map(more -> t.size() + more);
+                });
     }
 
-    /** Scheduled sweeps wait for shutdown to finish cleanly rather than start a batch. */
+    /** Scheduled sweeps stop starting batches once the service shuts down. */
     @Singleton
     static class NotReady implements Scheduled.SkipPredicate {
         private final WorkSignals signals;

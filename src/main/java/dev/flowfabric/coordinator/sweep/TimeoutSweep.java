@@ -2,7 +2,10 @@ package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
 import dev.flowfabric.coordinator.domain.States.FailureCategory;
+import dev.flowfabric.coordinator.domain.Transition;
 import dev.flowfabric.coordinator.service.LeaseService;
+import dev.flowfabric.coordinator.service.TransitionHooks;
+import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -27,10 +30,15 @@ public class TimeoutSweep {
     private final Pool pool;
     private final ExecutionStore store;
     private final LeaseService leases;
+    private final TransitionHooks hooks;
+    private final WorkSignals signals;
     private final Clock clock;
     private final int batch;
 
-    TimeoutSweep(Pool pool, ExecutionStore store, LeaseService leases, Clock clock, FlowfabricConfig config) {
+    TimeoutSweep(Pool pool, ExecutionStore store, LeaseService leases, TransitionHooks hooks, WorkSignals signals,
+                 Clock clock, FlowfabricConfig config) {
+        this.hooks = hooks;
+        this.signals = signals;
         this.pool = pool;
         this.store = store;
         this.leases = leases;
@@ -49,20 +57,30 @@ public class TimeoutSweep {
         return attemptTimeouts(now).flatMap(a -> deadlines(now).map(d -> a + d));
     }
 
+    /** Each timed-out attempt fails like a worker's {@code fail} with category timeout (hooks run there). */
     private Uni<Integer> attemptTimeouts(long now) {
-        return pool.withTransaction(c -> store.lockTimedOut(c, now, batch).call(locked -> Multi.createFrom()
-                .iterable(locked)
-                .onItem().transformToUniAndConcatenate(l -> leases.failLocked(c, l, TIMEOUT_ERROR,
-                        FailureCategory.TIMEOUT, true, "timeout", now))
-                .collect().asList())).map(List::size);
+        return pool.withTransaction(c -> store.lockTimedOut(c, now, batch).flatMap(locked -> Multi.createFrom()
+                        .iterable(locked)
+                        .onItem().transformToUniAndConcatenate(l -> leases.failLocked(c, l, TIMEOUT_ERROR,
+                                FailureCategory.TIMEOUT, true, "timeout", now))
+                        .collect().asList()))
+                .map(outcomes -> {
+                    outcomes.forEach(o -> signals.wakeCommitted(o.transitions()));
+                    return outcomes.size();
+                });
     }
 
     private Uni<Integer> deadlines(long now) {
         var termination = new ExecutionStore.Termination("expired", "expired", NON_TERMINAL, "deadline",
                 "execution.expired", DEADLINE_ERROR);
-        return pool.withTransaction(c -> store.lockPastDeadline(c, now, batch).call(ids -> Multi.createFrom()
+        return pool.withTransaction(c -> store.lockPastDeadline(c, now, batch).flatMap(ids -> Multi.createFrom()
                 .iterable(ids)
                 .onItem().transformToUniAndConcatenate(id -> store.terminate(c, id, termination, now))
-                .collect().asList())).map(List::size);
+                .collect().asList()
+                .flatMap(ended -> {
+                    List<Transition> t = ended.stream().flatMap(java.util.Optional::stream)
+                            .map(ExecutionStore.Ended::transition).toList();
+                    return hooks.after(c, t, now).replaceWith(t.size());
+                })));
     }
 }
