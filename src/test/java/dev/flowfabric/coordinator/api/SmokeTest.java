@@ -27,5 +27,8 @@ class SmokeTest {
         given().get("/v1/executions/" + id).then().log().all().statusCode(200);
         given().get("/v1/executions/" + id + "/attempts").then().log().all().statusCode(200);
         given().get("/v1/executions?lane=smoke").then().log().all().statusCode(200);
+        given().get("/q/health/ready").then().log().all().statusCode(200);
+        given().get("/q/health/started").then().statusCode(200);
+        given().get("/q/health/live").then().statusCode(200);
     }
 }
