@@ -40,7 +40,7 @@ public class LaneResource {
         static ClaimView of(Claimed c) {
             return new ClaimView(c.executionId(), c.partitionKey(), c.kind(), c.inputJson() == null ? "null" : c.inputJson(),
                     c.tagsJson() == null ? "{}" : c.tagsJson(), c.attemptIndex(), c.attemptType(), c.leaseId(),
-                    c.leaseEpoch(), c.leaseExpiresAtMs(), c.leaseTtlMs(), null);
+                    c.leaseEpoch(), c.leaseExpiresAtMs(), c.leaseTtlMs(), c.resumeSignalsJson());
         }
     }
 

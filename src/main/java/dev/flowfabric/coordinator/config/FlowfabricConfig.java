@@ -3,6 +3,8 @@ package dev.flowfabric.coordinator.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Typed configuration under {@code flowfabric.*}; see the README's configuration table. */
@@ -19,6 +21,10 @@ public interface FlowfabricConfig {
     Claim claim();
 
     Sweep sweep();
+
+    Waitpoint waitpoint();
+
+    Stream stream();
 
     interface Claim {
         /** Long-poll claims re-check this often even without a wake-up (the NOTIFY fallback). */
@@ -42,5 +48,35 @@ public interface FlowfabricConfig {
         /** Interval of the attempt-timeout and deadline sweep. */
         @WithDefault("1s")
         String timeoutEvery();
+
+        /** Interval of the suspension-timeout and pending-waitpoint-expiry sweep. */
+        @WithDefault("1s")
+        String suspensionEvery();
+    }
+
+    interface Waitpoint {
+        /** How long a key rotated away keeps verifying the tokens it signed. */
+        @WithDefault("24h")
+        Duration grace();
+
+        /** Token secrets by key id (hex, at least 32 bytes), added to the shared key table at boot. */
+        Map<String, String> secrets();
+
+        /** The configured key id that signs; needed only when several secrets are configured. */
+        Optional<String> activeKid();
+    }
+
+    interface Stream {
+        /** Concurrent SSE tails one replica serves; more get 429 resource_exhausted. */
+        @WithDefault("256")
+        int maxTails();
+
+        /** Best-effort frames kept per attempt; older ones are trimmed (durable ones never are). */
+        @WithDefault("1000")
+        int bestEffortKeep();
+
+        /** A tail re-reads this often without a wake-up (the NOTIFY fallback). */
+        @WithDefault("2000")
+        long tailRecheckMs();
     }
 }

@@ -3,8 +3,10 @@ package dev.flowfabric.coordinator.service;
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
 import dev.flowfabric.coordinator.domain.Claimed;
 import dev.flowfabric.coordinator.store.ExecutionStore;
+import dev.flowfabric.coordinator.store.SuspensionStore;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -20,14 +22,16 @@ public class ClaimService {
 
     private final Pool pool;
     private final ExecutionStore store;
+    private final SuspensionStore suspensions;
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
     private final long pollIntervalMs;
 
-    ClaimService(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
-                 FlowfabricConfig config) {
+    ClaimService(Pool pool, ExecutionStore store, SuspensionStore suspensions, WorkSignals signals,
+                 TransitionHooks hooks, Clock clock, FlowfabricConfig config) {
         this.hooks = hooks;
+        this.suspensions = suspensions;
         this.pool = pool;
         this.store = store;
         this.signals = signals;
@@ -43,7 +47,8 @@ public class ClaimService {
         long seen = signals.generation(query.lane());
         long now = clock.millis();
         return pool.withTransaction(c -> store.claim(c, query, now)
-                        .call(claims -> hooks.after(c, claims.stream().map(Claimed::transition).toList(), now)))
+                        .call(claims -> hooks.after(c, claims.stream().map(Claimed::transition).toList(), now))
+                        .chain(claims -> withResumeSignals(c, claims)))
                 .flatMap(claims -> {
             if (!claims.isEmpty()) {
                 return Uni.createFrom().item(claims.stream().sorted(CLAIM_ORDER).toList());
@@ -55,5 +60,17 @@ public class ClaimService {
             return signals.await(query.lane(), seen, Math.min(remaining, pollIntervalMs))
                     .flatMap(ignored -> claimUntil(query, deadline));
         });
+    }
+
+    /** Resume claims carry the signals that resumed their suspension: one more query, only for those. */
+    private Uni<List<Claimed>> withResumeSignals(SqlClient c, List<Claimed> claims) {
+        List<Claimed> resumes = claims.stream().filter(Claimed::resume).toList();
+        if (resumes.isEmpty()) {
+            return Uni.createFrom().item(claims);
+        }
+        return suspensions.takeResumeSignals(c, resumes.stream().map(Claimed::executionId).toList(),
+                        resumes.stream().map(Claimed::attemptIndex).toList())
+                .map(signals -> claims.stream().map(cl -> signals.containsKey(cl.executionId())
+                        ? cl.withResumeSignals(signals.get(cl.executionId())) : cl).toList());
     }
 }

@@ -41,6 +41,6 @@ final class ExecutionRows {
                 r.getString("input"), r.getString("tags"), r.getInteger("attempt_index"), r.getString("claim_type"),
                 r.getUUID("lease_id"), r.getLong("lease_epoch"), r.getLong("lease_expires_at_ms"), leaseTtlMs,
                 r.getInteger("priority"), r.getLong("created_at_ms"), r.getString("lane_id"), r.getUUID("flow_id"),
-                r.getUUID("quota_policy_id"));
+                r.getUUID("quota_policy_id"), null);
     }
 }

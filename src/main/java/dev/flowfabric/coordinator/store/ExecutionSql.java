@@ -392,6 +392,51 @@ final class ExecutionSql {
             SELECT * FROM e
             """.formatted(EXEC_COLUMNS);
 
+    // ---- suspension --------------------------------------------------------------------------
+
+    /**
+     * Parks the locked current attempt on a suspension ($5 the blocking reason): the lease is
+     * released, the attempt continues later (same index) when the suspension resumes.
+     */
+    static final String SUSPEND_EXECUTION_IF_ACTIVE = """
+            WITH att AS (
+                UPDATE ff_attempt a SET lease_expires_at_ms = NULL, timeout_at_ms = NULL
+                WHERE a.partition_key = $1 AND a.execution_id = $2 AND a.attempt_index = $4 AND a.outcome IS NULL
+                RETURNING a.attempt_index
+            ), e AS (
+                UPDATE ff_exec_core e SET lifecycle_phase = 'suspended', ownership_state = 'unowned',
+                       eligibility_state = 'not_applicable', attempt_state = 'attempt_interrupted',
+                       blocking_reason = $5
+                FROM att
+                WHERE e.partition_key = $1 AND e.execution_id = $2 AND e.lifecycle_phase = 'active'
+                RETURNING %s
+            ), ev AS (
+                INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
+                SELECT 'execution.suspended', execution_id, flow_id, partition_key, $3,
+                       jsonb_build_object('suspension_id', $6::uuid, 'reason', $5::text, 'attempt_index', attempt_index,
+                                          'timeout_at_ms', $7::int8)
+                FROM e
+            )
+            SELECT * FROM e
+            """.formatted(EXEC_COLUMNS);
+
+    /** A suspended execution whose condition was met (or timed out into a resume) is claimable again. */
+    static final String RESUME_EXECUTION_IF_SUSPENDED = """
+            WITH e AS (
+                UPDATE ff_exec_core e SET lifecycle_phase = 'runnable', ownership_state = 'unowned',
+                       eligibility_state = 'eligible_now', attempt_state = 'attempt_interrupted',
+                       blocking_reason = 'waiting_for_worker'
+                WHERE e.partition_key = $1 AND e.execution_id = $2 AND e.lifecycle_phase = 'suspended'
+                RETURNING %s
+            ), ev AS (
+                INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
+                SELECT 'execution.resumed', execution_id, flow_id, partition_key, $3,
+                       jsonb_build_object('suspension_id', $4::uuid, 'cause', $5::text, 'attempt_index', attempt_index)
+                FROM e
+            )
+            SELECT * FROM e
+            """.formatted(EXEC_COLUMNS);
+
     static final String NOTIFY_WORK = "SELECT pg_notify('ff_work', $1)";
 
     // ---- sweeps -------------------------------------------------------------------------------
