@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
@@ -39,6 +40,9 @@ public class ProblemMapper {
         if (e instanceof JsonParseException || e instanceof JsonEOFException) {
             return build(ProblemKind.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage(), Map.of());
         }
+        if (e.getCause() instanceof JsonParseException p) {
+            return build(ProblemKind.INVALID_JSON, "the body is not valid JSON: " + p.getOriginalMessage(), Map.of());
+        }
         if (e instanceof UnrecognizedPropertyException u) {
             return build(ProblemKind.INVALID_INPUT, "unknown field '" + path(u) + "'", Map.of("field", path(u)));
         }
@@ -49,6 +53,15 @@ public class ProblemMapper {
                     field.isEmpty() ? Map.of() : Map.of("field", field));
         }
         return build(ProblemKind.INVALID_JSON, "the body is not valid JSON", Map.of());
+    }
+
+    /**
+     * Quarkus REST ships its own mapper for this subtype (a bare JSON body naming the field), which
+     * beats the general one above on specificity; unknown fields and wrong types are problems too.
+     */
+    @ServerExceptionMapper(priority = 1)
+    public Response mismatched(MismatchedInputException e) {
+        return json(e);
     }
 
     @ServerExceptionMapper
@@ -70,6 +83,10 @@ public class ProblemMapper {
         }
         if (status == 413) {
             return build(ProblemKind.PAYLOAD_TOO_LARGE, "the body is too large", Map.of());
+        }
+        if (status == 400 && e.getCause() instanceof JsonProcessingException j) {
+            // A body the JSON reader gave up on (e.g. truncated) arrives wrapped.
+            return json(j);
         }
         if (status >= 400 && status < 500) {
             return build(ProblemKind.INVALID_INPUT, e.getMessage(), Map.of());

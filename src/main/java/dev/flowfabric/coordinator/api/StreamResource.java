@@ -26,8 +26,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import org.jboss.resteasy.reactive.RestMulti;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.TimeoutException;
 
+import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -36,6 +39,8 @@ import java.util.stream.Collectors;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class StreamResource {
+
+    private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(10);
 
     private final StreamService streams;
     private final ObjectMapper json;
@@ -91,19 +96,27 @@ public class StreamResource {
 
     /**
      * The live tail: every frame after {@code Last-Event-ID} (or {@code after}, else from the
-     * first), then a {@code closed} event once the attempt ended.
+     * first), then a {@code closed} event once the attempt ended. Quarkus REST commits an SSE
+     * response as soon as the stream is subscribed, so the tail is opened (404, 429) before the
+     * stream is returned: on a worker thread, waiting for that one read.
      */
     @GET
     @Path("/{id}/attempts/{n}/frames/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
     public Multi<OutboundSseEvent> tail(@PathParam("id") String id, @PathParam("n") String n,
                                         @HeaderParam("Last-Event-ID") String lastEventId,
                                         @QueryParam("after") String after, @Context Sse sse) {
         UUID executionId = Check.uuid(id, "execution id");
         int attempt = attempt(n);
         long from = lastEventId != null ? seq(lastEventId.trim(), "Last-Event-ID") : after != null ? seq(after, "after") : 0;
-        return RestMulti.fromUniResponse(streams.openTail(executionId, attempt, from),
-                tail -> streams.events(tail).map(e -> event(sse, e)));
+        StreamService.Tail tail;
+        try {
+            tail = streams.openTail(executionId, attempt, from).await().atMost(OPEN_TIMEOUT);
+        } catch (TimeoutException e) {
+            throw Problem.refused(ProblemKind.UNAVAILABLE, "the database did not answer in time", Map.of());
+        }
+        return streams.events(tail).map(e -> event(sse, e));
     }
 
     @GET
