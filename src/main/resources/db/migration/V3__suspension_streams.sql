@@ -38,8 +38,8 @@ CREATE TABLE ff_suspension (
     lease_epoch            bigint      NOT NULL,
     idempotency_key        text,
     request_digest         text,
-    -- the first answer, returned verbatim to a repeat with the same idempotency key
-    response               jsonb       NOT NULL,
+    -- the first answer, returned verbatim (so as text) to a repeat with the same idempotency key
+    response               text        NOT NULL,
     resume_pending         boolean     NOT NULL DEFAULT false,
     created_at_ms          bigint      NOT NULL,
     closed_at_ms           bigint,

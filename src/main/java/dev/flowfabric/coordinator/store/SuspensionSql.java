@@ -11,7 +11,7 @@ final class SuspensionSql {
     }
 
     static final String SELECT_SUSPENSION_BY_IDEMPOTENCY_KEY = """
-            SELECT lease_id, lease_epoch, request_digest, response::text AS response
+            SELECT lease_id, lease_epoch, request_digest, response
             FROM ff_suspension WHERE execution_id = $1 AND idempotency_key = $2
             """;
 
@@ -47,7 +47,7 @@ final class SuspensionSql {
                 INSERT INTO ff_suspension (partition_key, suspension_id, execution_id, attempt_index, state,
                     close_reason, reason, condition, timeout_at_ms, on_timeout, lease_id, lease_epoch,
                     idempotency_key, request_digest, response, created_at_ms, closed_at_ms)
-                VALUES ($1, $2, $3, $4, $5::text, $6, $7, $8::text::jsonb, $9::int8, $10, $11, $12, $13, $14, $15::text::jsonb, $16::int8,
+                VALUES ($1, $2, $3, $4, $5::text, $6, $7, $8::text::jsonb, $9::int8, $10, $11, $12, $13, $14, $15::text, $16::int8,
                         CASE WHEN $5::text = 'closed' THEN $16::int8 END)
                 RETURNING suspension_id
             ), attached AS (
