@@ -20,6 +20,8 @@ public interface FlowfabricConfig {
 
     Sweep sweep();
 
+    Flow flow();
+
     interface Claim {
         /** Long-poll claims re-check this often even without a wake-up (the NOTIFY fallback). */
         @WithDefault("500")
@@ -42,5 +44,18 @@ public interface FlowfabricConfig {
         /** Interval of the attempt-timeout and deadline sweep. */
         @WithDefault("1s")
         String timeoutEvery();
+    }
+
+    interface Flow {
+        /** Interval of the flow repair sweep (edges a crash left pending, owed member cancels). */
+        @WithDefault("15s")
+        String repairEvery();
+
+        /**
+         * How long {@code POST /v1/flows/{id}/cancel?wait=true} keeps retrying members whose rows
+         * are busy before it answers {@code partially_cancelled}.
+         */
+        @WithDefault("10000")
+        long cancelWaitMs();
     }
 }
