@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -47,7 +46,7 @@ public class FlowResolution implements TransitionHook {
     private final WorkSignals signals;
     private final FlowCancels cancels;
     /** Flows touched so far by the outermost resolution running on each transaction. */
-    private final Map<SqlClient, Set<UUID>> scopes = Collections.synchronizedMap(new IdentityHashMap<>());
+    private final Map<SqlClient, Touched> scopes = Collections.synchronizedMap(new IdentityHashMap<>());
 
     FlowResolution(EdgeStore edges, FlowStore flows, TransitionHooks hooks, WorkSignals signals, FlowCancels cancels) {
         this.edges = edges;
@@ -64,27 +63,59 @@ public class FlowResolution implements TransitionHook {
             return Uni.createFrom().voidItem();
         }
         List<Transition> ended = members.stream().filter(Transition::terminal).toList();
-        return inScope(tx, now, flowIds(members), () -> resolveEnded(tx, ended, now));
+        boolean claimsOnly = members.stream().allMatch(FlowResolution::claim);
+        return inScope(tx, now, claimsOnly ? List.of() : flowIds(members), claimsOnly ? flowIds(members) : List.of(),
+                () -> resolveEnded(tx, ended, now));
+    }
+
+    /** Runs {@code work} on the transaction and derives the state of every flow it touched (see below). */
+    public <T> Uni<T> inScope(SqlClient tx, long now, Collection<UUID> flowIds, Supplier<Uni<T>> work) {
+        return inScope(tx, now, flowIds, List.of(), work);
     }
 
     /**
-     * Runs {@code work} on the transaction and derives the state of every flow it touched. Nested
-     * calls (resolution reaching hooks that reach resolution) only add their flows: the outermost
-     * call derives once, at its end, after taking the flow rows last.
+     * Runs {@code work} on the transaction, then derives the state of every flow it touched.
+     * Nested calls (resolution reaching hooks that reach resolution) only add their flows: the
+     * outermost call derives once, at its end, after taking the flow rows last. Flows touched only
+     * by claims need no count of their members: a claim can only make an open or blocked flow
+     * running.
      */
-    public <T> Uni<T> inScope(SqlClient tx, long now, Collection<UUID> flowIds, Supplier<Uni<T>> work) {
+    private <T> Uni<T> inScope(SqlClient tx, long now, Collection<UUID> derive, Collection<UUID> claimed,
+                               Supplier<Uni<T>> work) {
         return Uni.createFrom().deferred(() -> {
-            Set<UUID> touched = scopes.get(tx);
+            Touched touched = scopes.get(tx);
             if (touched != null) {
-                touched.addAll(flowIds);
+                touched.add(derive, claimed);
                 return work.get();
             }
-            Set<UUID> mine = Collections.synchronizedSet(new HashSet<>(flowIds));
+            Touched mine = new Touched();
+            mine.add(derive, claimed);
             scopes.put(tx, mine);
             return work.get()
-                    .call(() -> derive(tx, mine, now))
+                    .call(() -> settleFlows(tx, mine, now))
                     .eventually(() -> scopes.remove(tx));
         });
+    }
+
+    /** The flows a transaction touched: those to derive from their members, and those only claims touched. */
+    private static final class Touched {
+        private final Set<UUID> derive = new HashSet<>();
+        private final Set<UUID> claimed = new HashSet<>();
+
+        synchronized void add(Collection<UUID> toDerive, Collection<UUID> byClaims) {
+            derive.addAll(toDerive);
+            claimed.addAll(byClaims);
+        }
+
+        synchronized List<UUID> all() {
+            Set<UUID> all = new HashSet<>(derive);
+            all.addAll(claimed);
+            return List.copyOf(all);
+        }
+
+        synchronized boolean derives(UUID flowId) {
+            return derive.contains(flowId);
+        }
     }
 
     /** Re-resolves upstreams that ended while a crash left their edges pending (repair sweep). */
@@ -107,13 +138,7 @@ public class FlowResolution implements TransitionHook {
         if (ended.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return edges.resolveEdgesOf(tx, ended, now).flatMap(reached -> {
-            List<MemberRef> downstreams = reached.stream().distinct().toList();
-            if (downstreams.isEmpty()) {
-                return Uni.createFrom().voidItem();
-            }
-            return edges.lockGated(tx, downstreams).flatMap(gated -> settle(tx, gated, now));
-        });
+        return edges.resolveEdgesAndLockGated(tx, ended, now).flatMap(gated -> settle(tx, gated, now));
     }
 
     /**
@@ -211,16 +236,33 @@ public class FlowResolution implements TransitionHook {
                 });
     }
 
-    /** Locks the flows (id order, after every execution row) and stores their derived state. */
-    private Uni<Void> derive(SqlClient tx, Set<UUID> touched, long now) {
-        List<UUID> ids;
-        synchronized (touched) {
-            ids = List.copyOf(new TreeSet<>(touched));
-        }
+    /**
+     * Locks the flows (id order, after every execution row) and stores their derived state. The
+     * lock returns each flow's latest state, so a flow only claims touched is marked running when
+     * it was open or blocked, and derived in full when it had ended (a replayed member ran again).
+     */
+    private Uni<Void> settleFlows(SqlClient tx, Touched touched, long now) {
+        List<UUID> ids = touched.all();
         if (ids.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return flows.lockFlows(tx, ids).chain(() -> flows.deriveStates(tx, ids, now));
+        return flows.lockFlows(tx, ids).flatMap(headers -> {
+            List<UUID> derive = new ArrayList<>();
+            List<UUID> running = new ArrayList<>();
+            for (FlowStore.Header h : headers.values()) {
+                if (touched.derives(h.flowId()) || h.terminal()) {
+                    derive.add(h.flowId());
+                } else if (!"running".equals(h.publicFlowState())) {
+                    running.add(h.flowId());
+                }
+            }
+            return flows.deriveStates(tx, derive, now).chain(() -> flows.markRunning(tx, running));
+        });
+    }
+
+    /** A claim: a worker took a lease and the member became active. */
+    private static boolean claim(Transition t) {
+        return t.leaseStarted() && "active".equals(t.publicState());
     }
 
     private static List<Transition> transitions(List<Execution> executions) {

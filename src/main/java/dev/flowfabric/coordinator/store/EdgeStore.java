@@ -127,8 +127,11 @@ public class EdgeStore {
                 onSatisfied).replaceWithVoid();
     }
 
-    /** Resolves the pending outgoing edges of ended upstreams; returns the downstreams they reach. */
-    public Uni<List<MemberRef>> resolveEdgesOf(SqlClient c, List<Transition> ended, long now) {
+    /**
+     * Resolves the pending outgoing edges of ended upstreams and locks the downstreams they reach
+     * that still wait for their dependencies.
+     */
+    public Uni<List<MemberRef>> resolveEdgesAndLockGated(SqlClient c, List<Transition> ended, long now) {
         int n = ended.size();
         Short[] pk = new Short[n];
         UUID[] id = new UUID[n];
@@ -138,14 +141,8 @@ public class EdgeStore {
             id[i] = ended.get(i).executionId();
             outcome[i] = ended.get(i).terminalOutcome();
         }
-        return Sql.list(c, RESOLVE_EDGES_OF_FINISHED,
-                r -> new MemberRef(r.getShort("partition_key"), r.getUUID("downstream_id")), pk, id, outcome, now);
-    }
-
-    /** Locks those of the downstreams that wait for their dependencies (and are not owed a flow cancel). */
-    public Uni<List<MemberRef>> lockGated(SqlClient c, List<MemberRef> downstreams) {
-        return Sql.list(c, LOCK_GATED, r -> new MemberRef(r.getShort("partition_key"), r.getUUID("execution_id")),
-                partitions(downstreams), ids(downstreams));
+        return Sql.list(c, RESOLVE_EDGES_AND_LOCK_GATED,
+                r -> new MemberRef(r.getShort("partition_key"), r.getUUID("execution_id")), pk, id, outcome, now);
     }
 
     /** The joins of locked downstreams. */

@@ -43,6 +43,12 @@ final class FlowSql {
 
     static final String SET_NODE_REFS = "UPDATE ff_flow_core SET node_refs = $2::text::jsonb WHERE flow_id = $1";
 
+    /** A claim made a member active: a flow that was open or blocked is running now. */
+    static final String MARK_RUNNING = """
+            UPDATE ff_flow_core SET public_flow_state = 'running'
+            WHERE flow_id = ANY($1::uuid[]) AND public_flow_state IN ('open', 'blocked')
+            """;
+
     static final String ADD_TO_REVISION = """
             UPDATE ff_flow_core SET graph_revision = graph_revision + $2 WHERE flow_id = $1
             RETURNING graph_revision
@@ -149,24 +155,23 @@ final class FlowSql {
 
     // ---- resolution -------------------------------------------------------------------------
 
-    /** Resolves the pending outgoing edges of upstreams that just ended; returns their downstreams. */
-    static final String RESOLVE_EDGES_OF_FINISHED = """
-            UPDATE ff_edge ed SET state = ff_edge_state(ed.condition, 'terminal', u.outcome), resolved_at_ms = $4
-            FROM unnest($1::smallint[], $2::uuid[], $3::text[]) AS u(pk, id, outcome)
-            WHERE ed.partition_key = u.pk AND ed.upstream_id = u.id AND ed.state = 'pending'
-            RETURNING ed.partition_key, ed.downstream_id
-            """;
-
     /**
-     * Locks the listed downstreams that still wait for their dependencies, in id order (they are
-     * all downstream of the caller's rows). Members of a flow whose cancel cancels them are left
-     * to that cancel.
+     * Resolves the pending outgoing edges of upstreams that just ended, then locks those of their
+     * downstreams that still wait for their dependencies, in id order (all downstream of the
+     * caller's rows, so waiting for them follows the graph). Members owed a flow cancel are left to
+     * that cancel.
      */
-    static final String LOCK_GATED = """
+    static final String RESOLVE_EDGES_AND_LOCK_GATED = """
+            WITH r AS (
+                UPDATE ff_edge ed SET state = ff_edge_state(ed.condition, 'terminal', u.outcome), resolved_at_ms = $4
+                FROM unnest($1::smallint[], $2::uuid[], $3::text[]) AS u(pk, id, outcome)
+                WHERE ed.partition_key = u.pk AND ed.upstream_id = u.id AND ed.state = 'pending'
+                RETURNING ed.partition_key, ed.downstream_id
+            )
             SELECT e.partition_key, e.execution_id
             FROM ff_exec_core e
-            JOIN unnest($1::smallint[], $2::uuid[]) AS d(pk, id) ON e.partition_key = d.pk AND e.execution_id = d.id
-            WHERE e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies'
+            WHERE (e.partition_key, e.execution_id) IN (SELECT partition_key, downstream_id FROM r)
+              AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'blocked_by_dependencies'
               AND NOT EXISTS (SELECT 1 FROM ff_cancel_backlog b WHERE b.partition_key = e.partition_key
                               AND b.flow_id = e.flow_id AND b.policy <> 'cancel_flow_only')
             ORDER BY e.execution_id

@@ -127,6 +127,14 @@ public class FlowStore {
         return Sql.run(c, DERIVE_FLOW_STATES, flowIds.toArray(UUID[]::new), now).replaceWithVoid();
     }
 
+    /** Flows a claim made a member of: open or blocked ones are running now. The caller holds their rows. */
+    public Uni<Void> markRunning(SqlClient c, List<UUID> flowIds) {
+        if (flowIds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Sql.run(c, MARK_RUNNING, (Object) flowIds.toArray(UUID[]::new)).replaceWithVoid();
+    }
+
     // ---- cancel -----------------------------------------------------------------------------
 
     public Uni<Optional<Cancel>> findCancel(SqlClient c, short partitionKey, UUID flowId) {
