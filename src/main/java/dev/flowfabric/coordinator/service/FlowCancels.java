@@ -154,13 +154,27 @@ public class FlowCancels {
         return drainBatch(null).flatMap(n -> n < batch ? Uni.createFrom().item(n) : drainOwed().map(m -> n + m));
     }
 
-    /** After a commit that owed cancels: one drain at a time per replica; the sweep catches the rest. */
-    void drainOwedSoon() {
+    /**
+     * After a commit that owed cancels (siblings busy at the time): drains them, retrying shortly
+     * while rows stay busy, up to {@code flowfabric.flow.cancel-wait-ms}. One such drain at a time
+     * per replica; the repair sweep catches whatever is left.
+     */
+    public void drainOwedSoon() {
         if (!draining.compareAndSet(false, true)) {
             return;
         }
-        drainOwed().eventually(() -> draining.set(false)).subscribe().with(n -> { },
+        drainOwedUntil(clock.millis() + waitMs).eventually(() -> draining.set(false)).subscribe().with(n -> { },
                 e -> LOG.warnf("draining owed cancels failed (%s); the repair sweep will retry", e.getMessage()));
+    }
+
+    private Uni<Void> drainOwedUntil(long deadline) {
+        return drainOwed().chain(() -> flows.countOwed(pool, null)).flatMap(owed -> {
+            if (owed == 0 || clock.millis() >= deadline) {
+                return Uni.createFrom().voidItem();
+            }
+            return Uni.createFrom().voidItem().onItem().delayIt().by(RETRY_BUSY)
+                    .flatMap(v -> drainOwedUntil(deadline));
+        });
     }
 
     /**

@@ -351,7 +351,8 @@ final class FlowSql {
             """;
 
     static final String COUNT_OWED = """
-            SELECT count(*) AS n FROM ff_cancel_backlog_member WHERE flow_id = $1 AND state = 'pending'
+            SELECT count(*) AS n FROM ff_cancel_backlog_member
+            WHERE state = 'pending' AND ($1::uuid IS NULL OR flow_id = $1::uuid)
             """;
 
     /** A batch of owed cancels ($1: one flow's, or any when null), oldest first, none another drainer holds. */

@@ -207,7 +207,7 @@ public class FlowStore {
                 .map(rows -> rows.rowCount());
     }
 
-    /** How many member cancels the flow still owes. */
+    /** How many member cancels the flow (any flow, when null) still owes. */
     public Uni<Long> countOwed(SqlClient c, UUID flowId) {
         return Sql.one(c, COUNT_OWED, r -> r.getLong("n"), flowId).map(Optional::orElseThrow);
     }

@@ -7,8 +7,6 @@ import dev.flowfabric.coordinator.sweep.FlowRepairSweep;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -139,22 +137,10 @@ class FlowCancelTest {
                 .statusCode(409).body("kind", equalTo("flow_already_terminal"));
     }
 
-    /** Holds a member's row as a busy transaction would, so cancels of it must wait or be owed. */
-    private AutoCloseable hold(String executionId) {
-        SqlConnection conn = pool.getConnection().await().indefinitely();
-        Transaction tx = conn.begin().await().indefinitely();
-        conn.preparedQuery("SELECT 1 FROM ff_exec_core WHERE execution_id = $1 FOR UPDATE")
-                .execute(Tuple.of(UUID.fromString(executionId))).await().indefinitely();
-        return () -> {
-            tx.rollback().await().indefinitely();
-            conn.close().await().indefinitely();
-        };
-    }
-
     @Test
     void aWaitThatRunsOutNamesTheMembersStillOwedAndTheBacklogFinishesThem() throws Exception {
         Shape s = shape();
-        try (AutoCloseable busy = hold(s.waiting())) {
+        try (AutoCloseable busy = hold(pool, s.waiting())) {
             post("/v1/flows/" + s.flow() + "/cancel?wait=true", "{\"policy\":\"cancel_all\"}").statusCode(200)
                     .body("outcome", equalTo("partially_cancelled"))
                     .body("failed_member_execution_ids", equalTo(List.of(s.waiting())))
@@ -172,7 +158,7 @@ class FlowCancelTest {
     @Test
     void withoutWaitABusyMemberIsScheduled() throws Exception {
         Shape s = shape();
-        try (AutoCloseable busy = hold(s.waiting())) {
+        try (AutoCloseable busy = hold(pool, s.waiting())) {
             post("/v1/flows/" + s.flow() + "/cancel", "{\"policy\":\"cancel_all\"}").statusCode(200)
                     .body("outcome", equalTo("cancellation_scheduled"))
                     .body("failed_member_execution_ids", nullValue());

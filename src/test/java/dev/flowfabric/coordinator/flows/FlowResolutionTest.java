@@ -7,10 +7,12 @@ import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
 import static dev.flowfabric.coordinator.flows.Flows.*;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -91,6 +93,23 @@ class FlowResolutionTest {
         assertEquals(Set.of(e), last.keySet());
         complete(last.get(e)).statusCode(200);
         assertEquals("completed", flowState(flow), "siblings cancelled by cancel_remaining count as fine");
+    }
+
+    @Test
+    void aSiblingBusyWhenTheJoinIsMetIsCancelledOnceItIsFree() throws Exception {
+        String lane = lane();
+        JsonPath f = createFlow("{\"kind\":\"race\",\"nodes\":[" + node("a", lane) + "," + node("b", lane) + ","
+                + node("d", lane) + "],\"edges\":[" + edge("a", "d") + "," + edge("b", "d")
+                + "],\"groups\":[{\"to\":\"d\",\"policy\":\"any_of\"}]}");
+        String a = f.getString("nodes.a"), b = f.getString("nodes.b"), d = f.getString("nodes.d");
+        Map<String, Lease> ups = claimAll(lane);
+        try (AutoCloseable busy = hold(pool, b)) {
+            complete(ups.get(a)).statusCode(200);
+            assertEquals("waiting", state(d));
+            assertEquals("active", state(b), "a busy sibling is not waited for; its cancel is owed");
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals("cancelled", state(b)));
+        complete(ups.get(b)).statusCode(409).body("kind", equalTo("execution_not_active"));
     }
 
     @Test

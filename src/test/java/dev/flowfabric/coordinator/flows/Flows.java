@@ -5,6 +5,8 @@ import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 import java.util.ArrayList;
@@ -120,6 +122,18 @@ final class Flows {
 
     static void exec(Pool pool, String sql, Object... args) {
         pool.preparedQuery(sql).execute(Tuple.from(java.util.Arrays.asList(args))).await().indefinitely();
+    }
+
+    /** Holds an execution's row as a busy transaction would, until closed. */
+    static AutoCloseable hold(Pool pool, String executionId) {
+        SqlConnection conn = pool.getConnection().await().indefinitely();
+        Transaction tx = conn.begin().await().indefinitely();
+        conn.preparedQuery("SELECT 1 FROM ff_exec_core WHERE execution_id = $1 FOR UPDATE")
+                .execute(Tuple.of(UUID.fromString(executionId))).await().indefinitely();
+        return () -> {
+            tx.rollback().await().indefinitely();
+            conn.close().await().indefinitely();
+        };
     }
 
     static long events(Pool pool, String type, String flowOrExecutionId) {
