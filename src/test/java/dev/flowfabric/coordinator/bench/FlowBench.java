@@ -36,6 +36,7 @@ public final class FlowBench {
         try (BenchSupport svc = BenchSupport.start()) {
             cancelFanOut(svc);
             chains(svc);
+            soloBaseline(svc);
         }
     }
 
@@ -99,6 +100,41 @@ public final class FlowBench {
         double createSecs = (System.nanoTime() - c0) / 1e9;
 
         int total = CHAINS * CHAIN_LENGTH;
+        double secs = work(svc, lane, total);
+        long completedFlows = countCompletedFlows(lane);
+        if (completedFlows != CHAINS) {
+            throw new IllegalStateException(completedFlows + " of " + CHAINS + " flows completed");
+        }
+        System.out.printf(Locale.ROOT, "chained flows %s: %.1f flows/s (%.0f executions/s, %.2f s); "
+                        + "creating them: %.1f flows/s%n",
+                BenchSupport.shape(shape("flows", CHAINS, "nodes_per_flow", CHAIN_LENGTH + " (a chain)",
+                        "workers", WORKERS + " (claim max=1, wait_ms=1000, single complete)",
+                        "payload", "small JSON")),
+                CHAINS / secs, total / secs, secs, CHAINS / createSecs);
+    }
+
+    /** The same work without flows: as many solo executions, the same workers, for comparison. */
+    static void soloBaseline(BenchSupport svc) throws Exception {
+        String lane = "bench-solo-" + UUID.randomUUID().toString().substring(0, 8);
+        int total = CHAINS * CHAIN_LENGTH;
+        for (int created = 0; created < total; created += 500) {
+            ObjectNode body = BenchSupport.JSON.createObjectNode();
+            ArrayNode items = body.putArray("executions");
+            for (int i = created; i < Math.min(total, created + 500); i++) {
+                items.addObject().put("lane", lane).put("kind", "bench")
+                        .set("input", BenchSupport.JSON.createObjectNode().put("step", i));
+            }
+            check(svc.post("/v1/executions/batch", body), 200, "batch create");
+        }
+        double secs = work(svc, lane, total);
+        System.out.printf(Locale.ROOT, "solo baseline %s: %.0f executions/s (%.2f s)%n",
+                BenchSupport.shape(shape("executions", total + " without flows", "workers", WORKERS
+                        + " (claim max=1, wait_ms=1000, single complete)", "payload", "small JSON")),
+                total / secs, secs);
+    }
+
+    /** Workers claim and complete on the lane until {@code total} completed; returns the seconds it took. */
+    static double work(BenchSupport svc, String lane, int total) throws Exception {
         AtomicInteger done = new AtomicInteger();
         AtomicLong finished = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
@@ -130,18 +166,8 @@ public final class FlowBench {
         for (Future<?> f : futures) {
             f.get(30, TimeUnit.MINUTES);
         }
-        double secs = (finished.get() - start) / 1e9;
         pool.shutdown();
-        long completedFlows = countCompletedFlows(lane);
-        if (completedFlows != CHAINS) {
-            throw new IllegalStateException(completedFlows + " of " + CHAINS + " flows completed");
-        }
-        System.out.printf(Locale.ROOT, "chained flows %s: %.1f flows/s (%.0f executions/s, %.2f s); "
-                        + "creating them: %.1f flows/s%n",
-                BenchSupport.shape(shape("flows", CHAINS, "nodes_per_flow", CHAIN_LENGTH + " (a chain)",
-                        "workers", WORKERS + " (claim max=1, wait_ms=1000, single complete)",
-                        "payload", "small JSON")),
-                CHAINS / secs, total / secs, secs, CHAINS / createSecs);
+        return (finished.get() - start) / 1e9;
     }
 
     /** Flows of the lane whose state is completed, by a direct query. */
