@@ -66,6 +66,21 @@ class FlowErrorsTest {
     }
 
     @Test
+    void aFlowCreateMayCarryUpToOneMebibyte() {
+        String lane = lane();
+        String big = "x".repeat(100_000);
+        StringBuilder nodes = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            nodes.append(i == 0 ? "" : ",").append("{\"ref\":\"n").append(i).append("\",\"lane\":\"").append(lane)
+                    .append("\",\"kind\":\"k\",\"input\":{\"blob\":\"").append(big).append("\"}}");
+        }
+        post("/v1/flows", "{\"kind\":\"big\",\"nodes\":[" + nodes + "]}").statusCode(201);
+        post("/v1/flows", "{\"kind\":\"huge\",\"pad\":\"" + "x".repeat(1_100_000) + "\"}").statusCode(413);
+        io.restassured.RestAssured.given().contentType("text/plain").body("kind=k").post("/v1/flows").then()
+                .statusCode(415).body("kind", equalTo("unsupported_media_type"));
+    }
+
+    @Test
     void aNodeThatExistsOutsideTheFlowIsAConflict() {
         String lane = lane();
         String existing = post("/v1/executions", "{\"lane\":\"" + lane + "\",\"kind\":\"step\"}").statusCode(201)

@@ -313,6 +313,26 @@ class FlowResolutionTest {
     }
 
     @Test
+    void membersAndEdgesArePaged() {
+        String lane = lane();
+        JsonPath f = createFlow("{\"kind\":\"pages\",\"nodes\":[" + node("a", lane) + "," + node("b", lane) + ","
+                + node("c", lane) + "],\"edges\":[" + edge("a", "b") + "," + edge("a", "c") + ","
+                + edge("b", "c", "completion") + "]}");
+        String flow = f.getString("flow_id");
+        var first = get("/v1/flows/" + flow + "/edges?limit=2").statusCode(200).body("edges.size()", equalTo(2))
+                .extract().jsonPath();
+        String cursor = first.getString("next_cursor");
+        assertNotNull(cursor);
+        get("/v1/flows/" + flow + "/edges?limit=2&cursor=" + cursor).statusCode(200).body("edges.size()", equalTo(1))
+                .body("next_cursor", org.hamcrest.Matchers.nullValue());
+        var members = get("/v1/flows/" + flow + "/members?limit=2").statusCode(200)
+                .body("executions.size()", equalTo(2)).extract().jsonPath();
+        get("/v1/flows/" + flow + "/members?limit=2&cursor=" + members.getString("next_cursor")).statusCode(200)
+                .body("executions.size()", equalTo(1));
+        get("/v1/flows/" + flow + "/edges?cursor=bogus").statusCode(400).body("kind", equalTo("invalid_cursor"));
+    }
+
+    @Test
     void aRepeatedCreateWithTheSameFlowIdAnswersTheFirstFlow() {
         String lane = lane();
         String id = java.util.UUID.randomUUID().toString();
