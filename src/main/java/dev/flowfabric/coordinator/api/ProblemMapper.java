@@ -35,12 +35,29 @@ public class ProblemMapper {
         return build(p.kind(), p.detail(), p.extras());
     }
 
-    @ServerExceptionMapper(priority = 1)
+    // Quarkus REST ships mappers for some Jackson exceptions; naming each type here makes ours win.
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper
+    public Response malformed(JsonParseException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
         if (e instanceof JsonParseException || e instanceof JsonEOFException) {
             return build(ProblemKind.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage(), Map.of());
         }
         if (e.getCause() instanceof JsonParseException p) {
+            // A body the reader gave up on mid-value (e.g. truncated) arrives wrapped in a mapping error.
             return build(ProblemKind.INVALID_JSON, "the body is not valid JSON: " + p.getOriginalMessage(), Map.of());
         }
         if (e instanceof UnrecognizedPropertyException u) {
@@ -55,15 +72,6 @@ public class ProblemMapper {
         return build(ProblemKind.INVALID_JSON, "the body is not valid JSON", Map.of());
     }
 
-    /**
-     * Quarkus REST ships its own mapper for this subtype (a bare JSON body naming the field), which
-     * beats the general one above on specificity; unknown fields and wrong types are problems too.
-     */
-    @ServerExceptionMapper(priority = 1)
-    public Response mismatched(MismatchedInputException e) {
-        return json(e);
-    }
-
     @ServerExceptionMapper
     public Response unsupported(NotSupportedException e) {
         return build(ProblemKind.UNSUPPORTED_MEDIA_TYPE, "the body must be application/json", Map.of());
@@ -71,6 +79,9 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException j) {
+            return json(j);
+        }
         int status = e.getResponse().getStatus();
         if (e instanceof NotAllowedException) {
             return raw(405, "method_not_allowed", "Method not allowed", "this route does not accept that method");
@@ -83,10 +94,6 @@ public class ProblemMapper {
         }
         if (status == 413) {
             return build(ProblemKind.PAYLOAD_TOO_LARGE, "the body is too large", Map.of());
-        }
-        if (status == 400 && e.getCause() instanceof JsonProcessingException j) {
-            // A body the JSON reader gave up on (e.g. truncated) arrives wrapped.
-            return json(j);
         }
         if (status >= 400 && status < 500) {
             return build(ProblemKind.INVALID_INPUT, e.getMessage(), Map.of());

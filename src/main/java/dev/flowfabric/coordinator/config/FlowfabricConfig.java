@@ -22,6 +22,8 @@ public interface FlowfabricConfig {
 
     Sweep sweep();
 
+    Flow flow();
+
     Waitpoint waitpoint();
 
     Stream stream();
@@ -78,5 +80,18 @@ public interface FlowfabricConfig {
         /** A tail re-reads this often without a wake-up (the NOTIFY fallback). */
         @WithDefault("2000")
         long tailRecheckMs();
+    }
+
+    interface Flow {
+        /** Interval of the flow repair sweep (edges a crash left pending, owed member cancels). */
+        @WithDefault("15s")
+        String repairEvery();
+
+        /**
+         * How long {@code POST /v1/flows/{id}/cancel?wait=true} keeps retrying members whose rows
+         * are busy before it answers {@code partially_cancelled}.
+         */
+        @WithDefault("10000")
+        long cancelWaitMs();
     }
 }

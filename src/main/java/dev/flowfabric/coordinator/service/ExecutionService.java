@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -61,16 +62,25 @@ public class ExecutionService {
      */
     public Uni<List<Created>> create(List<CreateExecution> requests, boolean batch) {
         long now = clock.millis();
-        return pool.withTransaction(c -> flows.lockFlows(c, distinctFlows(requests))
-                        .flatMap(headers -> {
-                            List<NewExecution> items = prepare(requests, headers, batch);
-                            return store.insertIfAbsent(c, items, now, signals.replicaId())
-                                    .call(inserted -> countFlowMembers(c, inserted))
-                                    .call(inserted -> hooks.after(c, transitions(inserted), now))
-                                    .flatMap(inserted -> resolve(c, items, inserted, batch));
-                        }))
+        return pool.withTransaction(c -> createIn(c, requests, Set.of(), batch, now))
                 .invoke(results -> signals.wakeCommitted(results.stream().filter(Created::created)
                         .map(r -> Transition.of(r.execution(), false, false)).toList()));
+    }
+
+    /**
+     * The create on the caller's transaction (a flow created with its nodes is one transaction).
+     * Executions whose id is in {@code blocked} start waiting for their dependencies. The caller
+     * wakes claimers after commit.
+     */
+    public Uni<List<Created>> createIn(SqlConnection c, List<CreateExecution> requests, Set<UUID> blocked,
+                                       boolean batch, long now) {
+        return flows.lockFlows(c, distinctFlows(requests)).flatMap(headers -> {
+            List<NewExecution> items = prepare(requests, headers, blocked, batch);
+            return store.insertIfAbsent(c, items, now, signals.replicaId())
+                    .call(inserted -> countFlowMembers(c, inserted))
+                    .call(inserted -> hooks.after(c, transitions(inserted), now))
+                    .flatMap(inserted -> resolve(c, items, inserted, batch));
+        });
     }
 
     public Uni<Execution> get(UUID id) {
@@ -156,7 +166,7 @@ public class ExecutionService {
     }
 
     private List<NewExecution> prepare(List<CreateExecution> requests, Map<UUID, FlowStore.Header> headers,
-                                       boolean batch) {
+                                       Set<UUID> blocked, boolean batch) {
         List<NewExecution> items = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
             CreateExecution r = requests.get(i);
@@ -177,7 +187,8 @@ public class ExecutionService {
             UUID id = r.executionId() != null ? r.executionId() : UUID.randomUUID();
             items.add(new NewExecution(id, partition, r.namespace(), r.lane(), r.kind(), r.inputJson(), r.priority(),
                     r.requiredCapabilities(), r.tagsJson(), r.idempotencyKey(), r.delayUntilMs(), r.deadlineAtMs(),
-                    r.retryPolicyJson(), r.attemptTimeoutMs(), r.flowId(), r.budgetIds(), r.quotaPolicyId(), false));
+                    r.retryPolicyJson(), r.attemptTimeoutMs(), r.flowId(), r.budgetIds(), r.quotaPolicyId(),
+                    blocked.contains(id)));
         }
         return items;
     }
