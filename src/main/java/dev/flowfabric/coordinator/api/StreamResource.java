@@ -128,8 +128,7 @@ public class StreamResource {
     }
 
     private static OutboundSseEvent event(Sse sse, StreamService.TailEvent e) {
-        OutboundSseEvent.Builder b = sse.newEventBuilder().name(e.name()).mediaType(MediaType.TEXT_PLAIN_TYPE)
-                .data(String.class, e.data());
+        OutboundSseEvent.Builder b = sse.newEventBuilder().name(e.name()).data(String.class, e.data());
         if (e.id() != null) {
             b.id(String.valueOf(e.id()));
         }

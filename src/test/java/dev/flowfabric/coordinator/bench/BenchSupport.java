@@ -136,6 +136,16 @@ public final class BenchSupport implements AutoCloseable {
         }
     }
 
+    /** The absolute URI of a path on the service, for clients other than this one (e.g. SSE readers). */
+    public URI uri(String path) {
+        return URI.create(base + path);
+    }
+
+    /** The bearer token the service wants, or null. */
+    public String token() {
+        return token;
+    }
+
     public static JsonNode json(Reply r) throws IOException {
         return JSON.readTree(r.body());
     }

@@ -70,6 +70,7 @@ class CodingAgentScenarioTest {
                 assertEquals(sent.get(i), f.getString("frame_type"));
             }
             assertEquals("closed", dashboard.events.get(dashboard.events.size() - 1).name());
+            assertEquals(List.of(), dashboard.otherLines);
             assertEquals("success", JsonPath.from(dashboard.named("closed").get(0).data()).getString("closed_reason"));
             await().atMost(Duration.ofSeconds(5)).until(() -> dashboard.ended);
         }

@@ -21,6 +21,8 @@ final class SseClient implements AutoCloseable {
     record Event(String name, String id, String data) { }
 
     final List<Event> events = new CopyOnWriteArrayList<>();
+    /** Lines that are none of the fields this service sends (event, id, data). */
+    final List<String> otherLines = new CopyOnWriteArrayList<>();
     volatile int status;
     volatile String contentType;
     volatile boolean ended;
@@ -64,6 +66,8 @@ final class SseClient implements AutoCloseable {
                         data.append('\n');
                     }
                     data.append(line.substring(5).startsWith(" ") ? line.substring(6) : line.substring(5));
+                } else {
+                    otherLines.add(line);
                 }
             }
         } catch (Exception e) {
