@@ -102,7 +102,7 @@ public class SignalService {
         if (!w.openAt(now)) {
             Map<String, Object> extras = new LinkedHashMap<>();
             extras.put("waitpoint_id", w.waitpointId());
-            extras.put("state", "pending".equals(w.state()) ? "expired" : w.state());
+            extras.put("state", "pending".equals(w.state()) || "active".equals(w.state()) ? "expired" : w.state());
             throw Problem.conflict(ProblemKind.WAITPOINT_CLOSED,
                     "waitpoint " + w.waitpointId() + " is " + extras.get("state"), extras);
         }

@@ -82,6 +82,7 @@ public class StreamService {
      * (those say so); else stale_lease.
      */
     private <T> Uni<T> refusal(SqlClient c, UUID id, int attempt, Fence.Token fence, long now) {
+        // The frame read past any seq returns just the attempt's status.
         return store.frames(c, id, attempt, Long.MAX_VALUE, 1).chain(page -> {
             if (page.isEmpty()) {
                 throw Problem.notFound("execution", id);

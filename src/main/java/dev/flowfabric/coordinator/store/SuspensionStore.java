@@ -43,12 +43,9 @@ public class SuspensionStore {
     /** A waitpoint as a signal finds it. */
     public record WaitpointRow(UUID waitpointId, String key, String state, UUID suspensionId, String tokenKid,
                                Long expiresAtMs) {
+        /** Open, and not past its expiry (a pending one's own, an active one's suspension timeout). */
         public boolean openAt(long now) {
-            return switch (state) {
-                case "active" -> true;
-                case "pending" -> expiresAtMs == null || expiresAtMs > now;
-                default -> false;
-            };
+            return ("pending".equals(state) || "active".equals(state)) && (expiresAtMs == null || expiresAtMs > now);
         }
     }
 

@@ -60,6 +60,17 @@ class SignalTest {
     }
 
     @Test
+    void aSignalAfterTheTimeoutIsTooLateEvenBeforeTheSweep() {
+        Lease l = new Worker().createAndClaim();
+        long suspendedAt = System.currentTimeMillis();
+        String token = Worker.suspend(l, "\"waitpoints\":[{\"key\":\"a\"}],\"timeout_ms\":1,\"on_timeout\":\"resume\"")
+                .statusCode(200).extract().path("waitpoints[0].token");
+        org.awaitility.Awaitility.await().until(() -> System.currentTimeMillis() > suspendedAt + 50);
+        Worker.signalKey(l.executionId(), "a", token, "late", null).statusCode(409)
+                .body("kind", equalTo("waitpoint_closed")).body("state", equalTo("expired"));
+    }
+
+    @Test
     void unknownWaitpointsAre404() {
         Lease l = new Worker().createAndClaim();
         String id = l.executionId();
