@@ -86,7 +86,7 @@ public class SuspensionService {
                         return Uni.createFrom().item(replay(prior.get(), fence, digest));
                     }
                     if (locked.isEmpty()) {
-                        return SuspensionService.<String>refusal(executions, c, id, fence, now);
+                        return this.<String>refuse(c, id, fence, now);
                     }
                     return suspendLocked(c, locked.get(), fence, request, digest, now);
                 })));
@@ -212,7 +212,7 @@ public class SuspensionService {
         Long expiresAt = expiresInMs == null ? null : now + expiresInMs;
         return pool.withTransaction(c -> executions.lockFenced(c, id, fence, now).chain(locked -> {
             if (locked.isEmpty()) {
-                return SuspensionService.<IssuedWaitpoint>refusal(executions, c, id, fence, now);
+                return this.<IssuedWaitpoint>refuse(c, id, fence, now);
             }
             UUID wp = UUID.randomUUID();
             return store.expireDuePending(c, id, now)
@@ -232,7 +232,7 @@ public class SuspensionService {
     }
 
     /** The fenced statement matched nothing: 404, or the fence 409 the facts call for. */
-    static <T> Uni<T> refusal(ExecutionStore executions, SqlClient c, UUID id, Fence.Token fence, long now) {
+    private <T> Uni<T> refuse(SqlClient c, UUID id, Fence.Token fence, long now) {
         return executions.fenceFacts(c, List.of(id), List.of(fence.leaseId())).map(facts -> {
             ExecutionStore.FenceFacts f = facts.get(0);
             if (!f.exists()) {
