@@ -20,6 +20,8 @@ public interface FlowfabricConfig {
 
     Sweep sweep();
 
+    Metrics metrics();
+
     interface Claim {
         /** Long-poll claims re-check this often even without a wake-up (the NOTIFY fallback). */
         @WithDefault("500")
@@ -42,5 +44,15 @@ public interface FlowfabricConfig {
         /** Interval of the attempt-timeout and deadline sweep. */
         @WithDefault("1s")
         String timeoutEvery();
+    }
+
+    interface Metrics {
+        /** How often each replica recounts {@code ff_queue_depth} (one grouped count over unfinished executions). */
+        @WithDefault("15s")
+        String queueDepthEvery();
+
+        /** Distinct lanes that get their own {@code lane} label; later lanes share the label {@code _other}. */
+        @WithDefault("100")
+        int maxLanes();
     }
 }
