@@ -41,6 +41,7 @@ public class RequestContext {
 
     private void handle(RoutingContext ctx) {
         String id = requestId(ctx.request().getHeader(HEADER));
+        // Quarkus keeps the MDC in the request's own (duplicated) Vert.x context: it ends with the request.
         MDC.put(MDC_KEY, id);
         HttpServerResponse response = ctx.response();
         response.putHeader(HEADER, id);
@@ -56,7 +57,6 @@ public class RequestContext {
             ctx.addEndHandler(v -> LOG.debugf("%s %s -> %d in %d ms", method, path, response.getStatusCode(),
                     (System.nanoTime() - start) / 1_000_000));
         }
-        ctx.addEndHandler(v -> MDC.remove(MDC_KEY));
         ctx.next();
     }
 
