@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * and put in the log MDC as {@code request_id}, so every line logged for the request carries it.
  * While the replica drains, responses say {@code Connection: close}, so keep-alive clients (long-
  * polling workers) reconnect through the load balancer to a replica that is not going away.
- * At DEBUG, category {@code dev.flowfabric.coordinator.api.RequestContext} logs one line per request.
+ * At DEBUG (category {@code dev.flowfabric.coordinator.api} or this class) it logs one line per request.
  */
 @ApplicationScoped
 public class RequestContext {
