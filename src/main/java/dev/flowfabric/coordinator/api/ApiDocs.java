@@ -14,6 +14,7 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The OpenAPI document's shared parts (api.md §0.1, §0.2): the {@code Problem} schema, the bearer
@@ -79,7 +80,8 @@ public class ApiDocs implements OASFilter {
                 : operation.getResponses();
         operation.setResponses(responses);
         // A route-specific error documented by its description only gets the problem body here.
-        responses.getAPIResponses().forEach((status, response) -> {
+        Map<String, APIResponse> documented = responses.getAPIResponses() == null ? Map.of() : responses.getAPIResponses();
+        documented.forEach((status, response) -> {
             if (status.compareTo("400") >= 0 && response.getRef() == null && response.getContent() == null) {
                 response.setContent(problem("").getContent());
             }
