@@ -489,6 +489,8 @@ class ReplicasIT {
         env.put("FF_API_TOKEN", TOKEN);
         env.put("FF_LOG_JSON", "true");
         env.put("FLOWFABRIC_WAITPOINT_SECRETS", WAITPOINT_SECRET);
+        // The workload lasts seconds: recount queue depth often enough for it to be reported.
+        env.put("FLOWFABRIC_METRICS_QUEUE_DEPTH_EVERY", "2s");
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return new Replica(index, port, pb.start(), log);
     }
