@@ -282,10 +282,14 @@ class ReplicasIT {
         HttpResponse<String> answered = longPoll.get(15, TimeUnit.SECONDS);
         assertEquals(204, answered.statusCode(), "a parked long-poll answers 204 when the drain begins");
         assertTrue((System.nanoTime() - start) / 1_000_000 < 15_000);
-        // Inside quarkus.shutdown.delay the replica still answers, but not ready.
+        // Inside quarkus.shutdown.delay the replica still serves requests, but reports not ready.
         HttpResponse<String> ready = get(r, "/q/health/ready", false);
         assertEquals(503, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("draining"), ready.body());
+        HttpResponse<String> served = get(r, "/v1/executions?limit=1", true);
+        assertEquals(200, served.statusCode(), "a request during the drain is still answered");
+        assertEquals("close", served.headers().firstValue("Connection").orElse(""),
+                "and tells keep-alive clients to reconnect elsewhere");
         assertTrue(r.process().waitFor(40, TimeUnit.SECONDS), "the replica stops within the termination grace");
         Replica other = survivors.get(1);
         other.process().destroy();

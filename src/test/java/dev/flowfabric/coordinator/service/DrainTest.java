@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -72,6 +74,27 @@ class DrainTest {
                 .body("{\"worker_id\":\"w\",\"worker_instance_id\":\"w-1\",\"wait_ms\":25000}")
                 .post("/v1/lanes/" + lane + "/claim").then().statusCode(204);
         assertTrue((System.nanoTime() - again) / 1_000_000 < 10_000);
+    }
+
+    @Test
+    void scheduledSweepsStopWhileDrainingAndResumeAfter() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> leaseExpiryCycles() > 0);
+        shutdownBegins.fire(new ShutdownDelayInitiatedEvent());
+        // A tick already running may finish; after that no new cycle starts (the sweep runs every second).
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            double before = leaseExpiryCycles();
+            await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(3)).until(() -> leaseExpiryCycles() == before);
+            return true;
+        });
+        double stopped = leaseExpiryCycles();
+        signals.reopen();
+        await().atMost(Duration.ofSeconds(10)).until(() -> leaseExpiryCycles() > stopped);
+    }
+
+    private static double leaseExpiryCycles() {
+        String scrape = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher m = Pattern.compile("(?m)^ff_scanner_cycle_total\\{scanner=\"lease_expiry\",?} (\\S+)$").matcher(scrape);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test
