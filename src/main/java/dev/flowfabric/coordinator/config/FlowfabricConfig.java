@@ -22,6 +22,8 @@ public interface FlowfabricConfig {
 
     Flow flow();
 
+    Metrics metrics();
+
     interface Claim {
         /** Long-poll claims re-check this often even without a wake-up (the NOTIFY fallback). */
         @WithDefault("500")
@@ -57,5 +59,15 @@ public interface FlowfabricConfig {
          */
         @WithDefault("10000")
         long cancelWaitMs();
+    }
+
+    interface Metrics {
+        /** How often each replica recounts {@code ff_queue_depth} (one grouped count over unfinished executions). */
+        @WithDefault("15s")
+        String queueDepthEvery();
+
+        /** Distinct lanes that get their own {@code lane} label; later lanes share the label {@code _other}. */
+        @WithDefault("100")
+        int maxLanes();
     }
 }

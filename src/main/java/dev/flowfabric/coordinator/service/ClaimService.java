@@ -2,6 +2,7 @@ package dev.flowfabric.coordinator.service;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
 import dev.flowfabric.coordinator.domain.Claimed;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -23,10 +24,12 @@ public class ClaimService {
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final long pollIntervalMs;
 
     ClaimService(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
-                 FlowfabricConfig config) {
+                 FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.hooks = hooks;
         this.pool = pool;
         this.store = store;
@@ -42,8 +45,8 @@ public class ClaimService {
     private Uni<List<Claimed>> claimUntil(ExecutionStore.ClaimQuery query, long deadline) {
         long seen = signals.generation(query.lane());
         long now = clock.millis();
-        return pool.withTransaction(c -> store.claim(c, query, now)
-                        .call(claims -> hooks.after(c, claims.stream().map(Claimed::transition).toList(), now)))
+        return metrics.timeClaim(query.lane(), () -> pool.withTransaction(c -> store.claim(c, query, now)
+                        .call(claims -> hooks.after(c, claims.stream().map(Claimed::transition).toList(), now))))
                 .flatMap(claims -> {
             if (!claims.isEmpty()) {
                 return Uni.createFrom().item(claims.stream().sorted(CLAIM_ORDER).toList());

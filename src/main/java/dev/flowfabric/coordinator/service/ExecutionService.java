@@ -9,6 +9,7 @@ import dev.flowfabric.coordinator.domain.Partitions;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
 import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.ExecutionReads;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import dev.flowfabric.coordinator.store.FlowStore;
@@ -41,10 +42,12 @@ public class ExecutionService {
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final int partitions;
 
     ExecutionService(Pool pool, ExecutionStore store, FlowStore flows, ExecutionReads reads, WorkSignals signals,
-                     TransitionHooks hooks, Clock clock, FlowfabricConfig config) {
+                     TransitionHooks hooks, Clock clock, FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.hooks = hooks;
         this.pool = pool;
         this.store = store;
@@ -64,7 +67,9 @@ public class ExecutionService {
         long now = clock.millis();
         return pool.withTransaction(c -> createIn(c, requests, Set.of(), batch, now))
                 .invoke(results -> signals.wakeCommitted(results.stream().filter(Created::created)
-                        .map(r -> Transition.of(r.execution(), false, false)).toList()));
+                        .map(r -> Transition.of(r.execution(), false, false)).toList()))
+                .invoke(results -> results.stream().filter(Created::created)
+                        .forEach(r -> metrics.created(r.execution().lane())));
     }
 
     /**

@@ -154,6 +154,11 @@ public class FlowCancels {
         return drainBatch(null).flatMap(n -> n < batch ? Uni.createFrom().item(n) : drainOwed().map(m -> n + m));
     }
 
+    /** Member cancels still owed by the durable backlog, across all flows. */
+    public Uni<Long> owedDepth() {
+        return flows.countOwed(pool, null).map(Number::longValue);
+    }
+
     /**
      * After a commit that owed cancels (siblings busy at the time): drains them, retrying shortly
      * while rows stay busy, up to {@code flowfabric.flow.cancel-wait-ms}. One such drain at a time

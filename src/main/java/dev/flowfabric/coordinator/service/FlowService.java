@@ -9,6 +9,7 @@ import dev.flowfabric.coordinator.domain.Partitions;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
 import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.EdgeStore;
 import dev.flowfabric.coordinator.store.FlowReads;
 import dev.flowfabric.coordinator.store.FlowStore;
@@ -53,9 +54,12 @@ public class FlowService {
     private final Clock clock;
     private final int partitions;
 
+    private final FlowMetrics metrics;
+
     FlowService(Pool pool, FlowStore flows, EdgeStore edges, FlowReads reads, ExecutionService executions,
                 FlowResolution resolution, WorkSignals signals, Clock clock,
-                FlowfabricConfig config) {
+                FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.pool = pool;
         this.flows = flows;
         this.edges = edges;
@@ -97,6 +101,7 @@ public class FlowService {
                                         ? build(c, flowId, partition, plan, now)
                                         : repeat(c, flowId, cmd))))
                 .invoke(built -> signals.wakeCommitted(built.made()))
+                .invoke(built -> built.made().forEach(t -> metrics.created(t.lane())))
                 .flatMap(built -> reads.view(flowId).map(v -> new FlowCreated(v.orElseThrow(), built.nodes(),
                         built.created())));
     }

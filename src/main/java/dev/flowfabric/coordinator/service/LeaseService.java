@@ -6,6 +6,7 @@ import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.RetryPolicy;
 import dev.flowfabric.coordinator.domain.States.FailureCategory;
 import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import dev.flowfabric.coordinator.store.ExecutionStore.Completion;
 import dev.flowfabric.coordinator.store.ExecutionStore.FenceFacts;
@@ -40,9 +41,11 @@ public class LeaseService {
     private final RetryPolicies policies;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
 
     LeaseService(Pool pool, ExecutionStore store, WorkSignals signals, RetryPolicies policies, TransitionHooks hooks,
-                 Clock clock) {
+                 Clock clock, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.hooks = hooks;
         this.pool = pool;
         this.store = store;
@@ -68,8 +71,10 @@ public class LeaseService {
     public Uni<ExecutionStore.Renewal> renew(UUID id, Fence.Token fence, long ttlMs) {
         long now = clock.millis();
         return store.renew(pool, id, fence, ttlMs, now).flatMap(done -> done.isPresent()
-                ? Uni.createFrom().item(done.get())
-                : refuse(pool, id, fence, now));
+                        ? Uni.createFrom().item(done.get())
+                        : this.<ExecutionStore.Renewal>refuse(pool, id, fence, now))
+                .invoke(renewed -> metrics.renewal(true))
+                .onFailure().invoke(refused -> metrics.renewal(false));
     }
 
     public Uni<Void> progress(UUID id, Fence.Token fence, Integer percent, String message) {
@@ -163,6 +168,9 @@ public class LeaseService {
             return store.scheduleRetry(c, locked, now, retry.notBeforeMs(), errorJson, cause)
                     .flatMap(done -> {
                         List<Transition> t = done.map(r -> List.of(r.transition())).orElse(List.of());
+                        if (done.isPresent()) {
+                            metrics.retried(c, locked.lane());
+                        }
                         return hooks.after(c, t, now).call(() -> signals.announce(c, t))
                                 .replaceWith(new FailOutcome(true, retry.notBeforeMs(), retry.nextAttemptIndex(), t));
                     });

@@ -7,6 +7,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import org.hibernate.annotations.Immutable;
+import org.hibernate.annotations.ColumnTransformer;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -46,10 +47,10 @@ public class ExecCoreEntity extends PanacheEntityBase {
     @Column(name = "deadline_at_ms") public Long deadlineAtMs;
     @JdbcTypeCode(SqlTypes.ARRAY) @Column(name = "required_capabilities", columnDefinition = "text[]")
     public String[] requiredCapabilities;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "tags", columnDefinition = "jsonb") public String tags;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "input", columnDefinition = "jsonb") public String input;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "result", columnDefinition = "jsonb") public String result;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "last_error", columnDefinition = "jsonb") public String lastError;
+    @ColumnTransformer(read = "tags::text") @Column(name = "tags", columnDefinition = "jsonb") public String tags;
+    @ColumnTransformer(read = "input::text") @Column(name = "input", columnDefinition = "jsonb") public String input;
+    @ColumnTransformer(read = "result::text") @Column(name = "result", columnDefinition = "jsonb") public String result;
+    @ColumnTransformer(read = "last_error::text") @Column(name = "last_error", columnDefinition = "jsonb") public String lastError;
     @Column(name = "progress_percent") public Short progressPercent;
     @Column(name = "progress_message", columnDefinition = "text") public String progressMessage;
     @Column(name = "idempotency_key", columnDefinition = "text") public String idempotencyKey;

@@ -1,6 +1,7 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
@@ -20,10 +21,12 @@ public class DelayPromoterSweep {
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final int batch;
 
     DelayPromoterSweep(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
-            FlowfabricConfig config) {
+            FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.hooks = hooks;
         this.pool = pool;
         this.store = store;
@@ -35,7 +38,7 @@ public class DelayPromoterSweep {
     @Scheduled(every = "${flowfabric.sweep.delay-promoter-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        return metrics.scannerCycle("delayed_promoter", () -> sweepOnce(clock.millis())).replaceWithVoid();
     }
 
     public Uni<Integer> sweepOnce(long now) {

@@ -1,6 +1,7 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.service.FlowCancels;
 import dev.flowfabric.coordinator.service.FlowResolution;
 import dev.flowfabric.coordinator.store.EdgeStore;
@@ -25,9 +26,11 @@ public class FlowRepairSweep {
     private final FlowCancels cancels;
     private final Clock clock;
     private final int batch;
+    private final FlowMetrics metrics;
 
     FlowRepairSweep(Pool pool, EdgeStore edges, FlowResolution resolution, FlowCancels cancels, Clock clock,
-                    FlowfabricConfig config) {
+                    FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.pool = pool;
         this.edges = edges;
         this.resolution = resolution;
@@ -39,7 +42,8 @@ public class FlowRepairSweep {
     @Scheduled(every = "${flowfabric.flow.repair-every:15s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        return metrics.scannerCycle("flow_repair", () -> sweepOnce(clock.millis()))
+                .chain(() -> cancels.owedDepth()).invoke(metrics::cancelBacklogDepth).replaceWithVoid();
     }
 
     /** One pass; returns how many upstreams, waiting members and owed cancels it handled. */

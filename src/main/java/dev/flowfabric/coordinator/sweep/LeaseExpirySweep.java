@@ -1,6 +1,7 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
@@ -23,10 +24,12 @@ public class LeaseExpirySweep {
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final int batch;
 
     LeaseExpirySweep(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
-            FlowfabricConfig config) {
+            FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.hooks = hooks;
         this.pool = pool;
         this.store = store;
@@ -38,11 +41,12 @@ public class LeaseExpirySweep {
     @Scheduled(every = "${flowfabric.sweep.lease-expiry-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        return metrics.scannerCycle("lease_expiry", () -> sweepOnce(clock.millis())).replaceWithVoid();
     }
 
     /** One bounded batch; returns how many executions it made claimable. */
     public Uni<Integer> sweepOnce(long now) {
-        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.expireLeases(c, now, batch));
+        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.expireLeases(c, now, batch)
+                .invoke(expired -> metrics.leasesExpired(c, expired)));
     }
 }

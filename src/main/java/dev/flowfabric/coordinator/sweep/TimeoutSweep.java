@@ -3,6 +3,7 @@ package dev.flowfabric.coordinator.sweep;
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
 import dev.flowfabric.coordinator.domain.States.FailureCategory;
 import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.service.LeaseService;
 import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
@@ -33,10 +34,12 @@ public class TimeoutSweep {
     private final TransitionHooks hooks;
     private final WorkSignals signals;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final int batch;
 
     TimeoutSweep(Pool pool, ExecutionStore store, LeaseService leases, TransitionHooks hooks, WorkSignals signals,
-                 Clock clock, FlowfabricConfig config) {
+                 Clock clock, FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.hooks = hooks;
         this.signals = signals;
         this.pool = pool;
@@ -49,7 +52,10 @@ public class TimeoutSweep {
     @Scheduled(every = "${flowfabric.sweep.timeout-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        long now = clock.millis();
+        return metrics.scannerCycle("attempt_timeout", () -> attemptTimeouts(now))
+                .chain(() -> metrics.scannerCycle("execution_deadline", () -> deadlines(now)))
+                .replaceWithVoid();
     }
 
     /** Returns how many executions timed out or expired. */
