@@ -85,21 +85,63 @@ final class ExecutionSql {
      * partitions (SKIP LOCKED, so concurrent claimers never meet), open or re-lease their attempt
      * with a fresh lease and a higher epoch, and flip them to active, in one statement.
      * The kind of attempt follows from how the execution became runnable.
+     *
+     * <p>Admission (api.md §6) happens in the same statement. The scan passes over executions
+     * bound to an exhausted budget and those whose quota policy is full, so they never take a
+     * place of the $4. Candidates with a quota policy then lock their policy rows (in id order)
+     * and are admitted up to the room the locked counters leave; the rest stay runnable and are
+     * counted in {@code refused}, so the caller can look further. Without budgets or quotas this
+     * costs two probes of empty index ranges. The result always has one row: {@code refused}, and
+     * the claim columns (null when nothing was claimed).
      */
     static final String CLAIM_EXECUTIONS_IF_RUNNABLE = """
             WITH cand AS (
                 SELECT e.partition_key, e.execution_id, e.attempt_index, e.attempt_state, e.ownership_state,
-                       e.lease_epoch, e.attempt_timeout_ms
+                       e.lease_epoch, e.attempt_timeout_ms, e.quota_policy_id, e.priority, e.created_at_ms
                 FROM ff_exec_core e
                 WHERE e.lane_id = $1 AND e.namespace = $2
                   AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
                   AND e.required_capabilities <@ $3::text[]
                   AND (e.deadline_at_ms IS NULL OR e.deadline_at_ms > $5)
+                  AND NOT EXISTS (SELECT 1 FROM ff_budget b WHERE b.exhausted
+                        AND ff_budget_binds(b.scope, b.scope_id, b.budget_id, e.namespace, e.flow_id,
+                                            e.execution_id, e.budget_ids))
+                  AND (e.quota_policy_id IS NULL OR NOT EXISTS (SELECT 1 FROM ff_quota_policy q
+                        WHERE q.quota_policy_id = e.quota_policy_id
+                          AND (q.concurrent_count >= q.max_concurrent
+                               OR (q.window_count >= q.max_per_window AND NOT EXISTS (
+                                   SELECT 1 FROM ff_quota_window w WHERE w.quota_policy_id = q.quota_policy_id
+                                      AND w.admitted_at_ms <= $5 - q.window_ms)))))
                 ORDER BY e.priority DESC, e.created_at_ms
                 LIMIT $4
-                FOR UPDATE SKIP LOCKED
+                FOR UPDATE OF e SKIP LOCKED
+            ), qlock AS (
+                SELECT q.quota_policy_id, q.window_ms, q.max_per_window, q.max_concurrent, q.window_count,
+                       q.concurrent_count
+                FROM ff_quota_policy q
+                WHERE q.quota_policy_id IN (SELECT c.quota_policy_id FROM cand c WHERE c.quota_policy_id IS NOT NULL)
+                ORDER BY q.quota_policy_id
+                FOR UPDATE
+            ), pruned AS (
+                DELETE FROM ff_quota_window w USING qlock q
+                WHERE w.quota_policy_id = q.quota_policy_id AND w.admitted_at_ms <= $5 - q.window_ms
+                RETURNING w.quota_policy_id, w.admitted
+            ), room AS (
+                SELECT q.quota_policy_id, q.window_count - COALESCE(p.n, 0) AS window_count, q.concurrent_count,
+                       LEAST(COALESCE(q.max_per_window - (q.window_count - COALESCE(p.n, 0)), 2147483647),
+                             COALESCE(q.max_concurrent - q.concurrent_count, 2147483647)) AS room
+                FROM qlock q
+                LEFT JOIN (SELECT quota_policy_id, sum(admitted) AS n FROM pruned GROUP BY quota_policy_id) p
+                       ON p.quota_policy_id = q.quota_policy_id
+            ), adm AS (
+                SELECT c.*, r.quota_policy_id AS held_quota
+                FROM (SELECT c.*, row_number() OVER (PARTITION BY c.quota_policy_id
+                                                     ORDER BY c.priority DESC, c.created_at_ms) AS rn
+                      FROM cand c) c
+                LEFT JOIN room r ON r.quota_policy_id = c.quota_policy_id
+                WHERE r.quota_policy_id IS NULL OR c.rn <= r.room
             ), plan AS (
-                SELECT c.partition_key, c.execution_id, c.lease_epoch + 1 AS epoch, c.attempt_timeout_ms,
+                SELECT c.partition_key, c.execution_id, c.lease_epoch + 1 AS epoch, c.attempt_timeout_ms, c.held_quota,
                        CASE WHEN c.ownership_state IN ('lease_expired_reclaimable', 'lease_revoked')
                             THEN c.attempt_index + 1 ELSE c.attempt_index END AS idx,
                        CASE WHEN c.ownership_state IN ('lease_expired_reclaimable', 'lease_revoked') THEN 'reclaim'
@@ -107,13 +149,14 @@ final class ExecutionSql {
                             WHEN c.attempt_state = 'pending_retry_attempt' THEN 'retry'
                             WHEN c.attempt_state = 'pending_replay_attempt' THEN 'replay'
                             ELSE 'initial' END AS claim_type
-                FROM cand c
+                FROM adm c
             ), att AS (
                 INSERT INTO ff_attempt AS a (partition_key, execution_id, attempt_index, attempt_type, lease_epoch,
-                    lease_id, worker_id, worker_instance_id, lease_expires_at_ms, timeout_at_ms, started_at_ms)
+                    lease_id, worker_id, worker_instance_id, lease_expires_at_ms, timeout_at_ms, started_at_ms,
+                    quota_policy_id)
                 SELECT p.partition_key, p.execution_id, p.idx,
                        CASE p.claim_type WHEN 'resume' THEN 'initial' ELSE p.claim_type END,
-                       p.epoch, gen_random_uuid(), $6, $7, $5 + $8, $5 + p.attempt_timeout_ms, $5
+                       p.epoch, gen_random_uuid(), $6, $7, $5 + $8, $5 + p.attempt_timeout_ms, $5, p.held_quota
                 FROM plan p
                 ON CONFLICT (partition_key, execution_id, attempt_index) DO UPDATE SET
                     lease_epoch = GREATEST(a.lease_epoch + 1, EXCLUDED.lease_epoch),
@@ -121,9 +164,10 @@ final class ExecutionSql {
                     worker_instance_id = EXCLUDED.worker_instance_id,
                     lease_expires_at_ms = EXCLUDED.lease_expires_at_ms, timeout_at_ms = EXCLUDED.timeout_at_ms,
                     outcome = NULL, terminal_at_ms = NULL,
-                    started_at_ms = COALESCE(a.started_at_ms, EXCLUDED.started_at_ms)
+                    started_at_ms = COALESCE(a.started_at_ms, EXCLUDED.started_at_ms),
+                    quota_policy_id = EXCLUDED.quota_policy_id
                 RETURNING a.partition_key, a.execution_id, a.attempt_index, a.lease_epoch, a.lease_id,
-                          a.lease_expires_at_ms
+                          a.lease_expires_at_ms, a.quota_policy_id AS held_quota
             ), upd AS (
                 UPDATE ff_exec_core e SET lifecycle_phase = 'active', ownership_state = 'leased',
                        eligibility_state = 'not_applicable', attempt_state = 'running_attempt', blocking_reason = NULL,
@@ -136,7 +180,19 @@ final class ExecutionSql {
                 WHERE e.partition_key = att.partition_key AND e.execution_id = att.execution_id
                 RETURNING e.execution_id, e.partition_key, e.kind, e.input::text AS input, e.tags::text AS tags,
                           e.priority, e.created_at_ms, e.flow_id, e.lane_id, e.quota_policy_id, att.attempt_index, p.claim_type,
-                          att.lease_id, att.lease_epoch, att.lease_expires_at_ms
+                          att.lease_id, att.lease_epoch, att.lease_expires_at_ms, att.held_quota
+            ), admitted AS (
+                SELECT held_quota AS quota_policy_id, count(*) AS n FROM upd WHERE held_quota IS NOT NULL
+                GROUP BY held_quota
+            ), qwin AS (
+                INSERT INTO ff_quota_window AS w (quota_policy_id, admitted_at_ms, admitted)
+                SELECT quota_policy_id, $5, n FROM admitted
+                ON CONFLICT (quota_policy_id, admitted_at_ms) DO UPDATE SET admitted = w.admitted + EXCLUDED.admitted
+            ), qupd AS (
+                UPDATE ff_quota_policy q SET window_count = r.window_count + COALESCE(a.n, 0),
+                       concurrent_count = r.concurrent_count + COALESCE(a.n, 0)
+                FROM room r LEFT JOIN admitted a ON a.quota_policy_id = r.quota_policy_id
+                WHERE q.quota_policy_id = r.quota_policy_id
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT 'execution.claimed', execution_id, flow_id, partition_key, $5,
@@ -145,7 +201,9 @@ final class ExecutionSql {
                                           'worker_instance_id', $7::text)
                 FROM upd
             )
-            SELECT * FROM upd
+            SELECT u.*, s.refused
+            FROM (SELECT (SELECT count(*) FROM cand) - (SELECT count(*) FROM adm) AS refused) s
+            LEFT JOIN upd u ON true
             """;
 
     /** Locks an active execution and its current attempt when the caller's fence matches a live lease. */

@@ -107,10 +107,26 @@ public class ExecutionStore {
         return Sql.one(c, SELECT_EXECUTION_BY_ID, ExecutionRows::execution, id);
     }
 
-    public Uni<List<Claimed>> claim(SqlClient c, ClaimQuery q, long now) {
-        return Sql.list(c, CLAIM_EXECUTIONS_IF_RUNNABLE, row -> ExecutionRows.claimed(row, q.leaseTtlMs()),
-                q.lane(), q.namespace(), q.capabilities().toArray(String[]::new), q.max(), now, q.workerId(),
-                q.workerInstanceId(), q.leaseTtlMs());
+    /**
+     * What one claim statement did: the executions it leased, and how many candidates it passed
+     * over because their quota policy had no room left (they stay claimable).
+     */
+    public record ClaimBatch(List<Claimed> claims, int refusedByQuota) { }
+
+    public Uni<ClaimBatch> claim(SqlClient c, ClaimQuery q, int max, long now) {
+        return Sql.run(c, CLAIM_EXECUTIONS_IF_RUNNABLE, q.lane(), q.namespace(),
+                q.capabilities().toArray(String[]::new), max, now, q.workerId(), q.workerInstanceId(),
+                q.leaseTtlMs()).map(rows -> {
+            List<Claimed> claims = new java.util.ArrayList<>(rows.size());
+            int refused = 0;
+            for (Row row : rows) {
+                refused = row.getLong("refused").intValue();
+                if (row.getUUID("execution_id") != null) {
+                    claims.add(ExecutionRows.claimed(row, q.leaseTtlMs()));
+                }
+            }
+            return new ClaimBatch(claims, refused);
+        });
     }
 
     public Uni<Optional<Locked>> lockFenced(SqlClient c, UUID id, Fence.Token fence, long now) {
