@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
@@ -34,7 +35,23 @@ public class ProblemMapper {
         return build(p.kind(), p.detail(), p.extras());
     }
 
-    @ServerExceptionMapper(priority = 1)
+    // Quarkus REST ships mappers for some Jackson exceptions; naming each type here makes ours win.
+    @ServerExceptionMapper
+    public Response unknownField(UnrecognizedPropertyException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper
+    public Response malformed(JsonParseException e) {
+        return json(e);
+    }
+
+    @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
         if (e instanceof JsonParseException || e instanceof JsonEOFException) {
             return build(ProblemKind.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage(), Map.of());
@@ -58,6 +75,9 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException j) {
+            return json(j);
+        }
         int status = e.getResponse().getStatus();
         if (e instanceof NotAllowedException) {
             return raw(405, "method_not_allowed", "Method not allowed", "this route does not accept that method");

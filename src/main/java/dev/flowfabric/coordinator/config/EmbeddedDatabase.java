@@ -12,7 +12,7 @@ import java.io.UncheckedIOException;
  */
 final class EmbeddedDatabase {
 
-    private static final String PORT_PROPERTY = "flowfabric.embedded-db.port";
+    private static final String PORT_PROPERTY = "ff-embedded-db.port";
 
     private EmbeddedDatabase() {
     }

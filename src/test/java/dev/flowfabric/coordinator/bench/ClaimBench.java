@@ -1,0 +1,227 @@
+package dev.flowfabric.coordinator.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The foundation benchmark (issue 2): bulk enqueue, single and batch drains, and create→claim
+ * latency under a steady offered load, all through HTTP. Postgres, the service and this load share
+ * the machine. Run: {@code ./mvnw -B -Pbench -DskipTests verify} (see the README).
+ */
+public final class ClaimBench {
+
+    static final int JOBS = Integer.getInteger("bench.jobs", 20_000);
+    static final int WORKERS = Integer.getInteger("bench.workers", 8);
+    static final int PRODUCERS = Integer.getInteger("bench.producers", 8);
+    static final int BATCH = 500;
+    static final int LATENCY_RATE = Integer.getInteger("bench.latency.rate", 200);
+    static final int LATENCY_SECONDS = Integer.getInteger("bench.latency.seconds", 30);
+    static final String INPUT = payload(1024);
+
+    public static void main(String[] args) throws Exception {
+        try (BenchSupport svc = BenchSupport.start()) {
+            String lane = "bench-single-" + UUID.randomUUID().toString().substring(0, 8);
+            enqueue(svc, lane);
+            drain(svc, lane, 1);
+            lane = "bench-batch-" + UUID.randomUUID().toString().substring(0, 8);
+            enqueue(svc, lane);
+            drain(svc, lane, 100);
+            latency(svc);
+        }
+    }
+
+    /** 1 KiB JSON document. */
+    static String payload(int bytes) {
+        StringBuilder sb = new StringBuilder("{\"data\":\"");
+        while (sb.length() < bytes - 2) {
+            sb.append('x');
+        }
+        return sb.append("\"}").toString();
+    }
+
+    static void enqueue(BenchSupport svc, String lane) throws Exception {
+        int calls = JOBS / BATCH;
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
+        long start = System.nanoTime();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int p = 0; p < PRODUCERS; p++) {
+            futures.add(pool.submit(() -> {
+                for (int i = next.getAndIncrement(); i < calls; i = next.getAndIncrement()) {
+                    ObjectNode body = BenchSupport.JSON.createObjectNode();
+                    ArrayNode items = body.putArray("executions");
+                    for (int j = 0; j < BATCH; j++) {
+                        ObjectNode e = items.addObject();
+                        e.put("lane", lane);
+                        e.put("kind", "bench");
+                        e.set("input", BenchSupport.JSON.readTree(INPUT));
+                    }
+                    BenchSupport.Reply r = svc.post("/v1/executions/batch", body);
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("batch create: " + r.statusCode() + " " + r.body());
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        System.out.printf(Locale.ROOT, "enqueue %s: %.0f jobs/s (%.2f s)%n", BenchSupport.shape(shape(
+                "jobs", JOBS, "producers", PRODUCERS, "per_call", BATCH, "payload", "1 KiB JSON")), JOBS / secs, secs);
+    }
+
+    static void drain(BenchSupport svc, String lane, int max) throws Exception {
+        Recorder claimLatency = new Recorder(3);
+        AtomicInteger done = new AtomicInteger();
+        AtomicLong emptyClaims = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
+        long start = System.nanoTime();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int w = 0; w < WORKERS; w++) {
+            String worker = "w" + w;
+            futures.add(pool.submit(() -> {
+                Map<String, Object> claim = Map.of("worker_id", worker, "worker_instance_id", worker + "-1",
+                        "max", max, "lease_ttl_ms", 60_000);
+                while (done.get() < JOBS) {
+                    long t0 = System.nanoTime();
+                    BenchSupport.Reply r = svc.post("/v1/lanes/" + lane + "/claim", claim);
+                    claimLatency.recordValue((System.nanoTime() - t0) / 1000);
+                    if (r.statusCode() == 204) {
+                        emptyClaims.incrementAndGet();
+                        continue;
+                    }
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("claim: " + r.statusCode() + " " + r.body());
+                    }
+                    JsonNode claims = BenchSupport.json(r).get("claims");
+                    if (max == 1) {
+                        JsonNode c = claims.get(0);
+                        BenchSupport.Reply ok = svc.post("/v1/executions/" + c.get("execution_id").asText()
+                                + "/complete", Map.of("lease_id", c.get("lease_id").asText(),
+                                "lease_epoch", c.get("lease_epoch").asLong(), "result", Map.of("ok", true)));
+                        if (ok.statusCode() != 200) {
+                            throw new IllegalStateException("complete: " + ok.statusCode() + " " + ok.body());
+                        }
+                    } else {
+                        List<Map<String, Object>> items = new ArrayList<>();
+                        for (JsonNode c : claims) {
+                            items.add(Map.of("execution_id", c.get("execution_id").asText(),
+                                    "lease_id", c.get("lease_id").asText(), "lease_epoch", c.get("lease_epoch").asLong(),
+                                    "result", Map.of("ok", true)));
+                        }
+                        BenchSupport.Reply ok = svc.post("/v1/executions/complete", Map.of("items", items));
+                        if (ok.statusCode() != 200 || ok.body().contains("\"status\":409")) {
+                            throw new IllegalStateException("batch complete: " + ok.statusCode() + " " + ok.body());
+                        }
+                    }
+                    done.addAndGet(claims.size());
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        Histogram h = claimLatency.getIntervalHistogram();
+        System.out.printf(Locale.ROOT, "drain %s: %.0f jobs/s (%.2f s), claim latency %s, empty claims %d%n",
+                BenchSupport.shape(shape("jobs", JOBS, "workers", WORKERS, "claim_max", max,
+                        "complete", max == 1 ? "single" : "batch", "payload", "1 KiB JSON")),
+                done.get() / secs, secs, BenchSupport.percentiles(h, 50, 99), emptyClaims.get());
+    }
+
+    /** A steady offered load of single creates while workers long-poll; reports create→claim latency. */
+    static void latency(BenchSupport svc) throws Exception {
+        String lane = "bench-latency-" + UUID.randomUUID().toString().substring(0, 8);
+        int total = LATENCY_RATE * LATENCY_SECONDS;
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Recorder createToClaim = new Recorder(3);
+        AtomicInteger claimed = new AtomicInteger();
+        ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int w = 0; w < WORKERS; w++) {
+            String worker = "lw" + w;
+            futures.add(workers.submit(() -> {
+                Map<String, Object> claim = Map.of("worker_id", worker, "worker_instance_id", worker + "-1",
+                        "max", 1, "wait_ms", 1000, "lease_ttl_ms", 60_000);
+                while (claimed.get() < total) {
+                    BenchSupport.Reply r = svc.post("/v1/lanes/" + lane + "/claim", claim);
+                    long now = System.nanoTime();
+                    if (r.statusCode() == 204) {
+                        continue;
+                    }
+                    JsonNode c = BenchSupport.json(r).get("claims").get(0);
+                    String id = c.get("execution_id").asText();
+                    Long t0 = sentAt.remove(id);
+                    if (t0 != null) {
+                        createToClaim.recordValue((now - t0) / 1000);
+                    }
+                    claimed.incrementAndGet();
+                    svc.post("/v1/executions/" + id + "/complete", Map.of("lease_id", c.get("lease_id").asText(),
+                            "lease_epoch", c.get("lease_epoch").asLong()));
+                }
+                return null;
+            }));
+        }
+        ScheduledExecutorService producer = Executors.newScheduledThreadPool(4);
+        AtomicInteger offered = new AtomicInteger();
+        long periodNanos = 1_000_000_000L / LATENCY_RATE;
+        var ticker = producer.scheduleAtFixedRate(() -> {
+            if (offered.incrementAndGet() > total) {
+                return;
+            }
+            String id = UUID.randomUUID().toString();
+            sentAt.put(id, System.nanoTime());
+            try {
+                BenchSupport.Reply r = svc.post("/v1/executions", Map.of("execution_id", id, "lane", lane,
+                        "kind", "bench", "input", Map.of("n", 1)));
+                if (r.statusCode() != 201) {
+                    System.err.println("create: " + r.statusCode() + " " + r.body());
+                }
+            } catch (Exception e) {
+                System.err.println("create failed: " + e);
+            }
+        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        for (Future<?> f : futures) {
+            f.get(LATENCY_SECONDS + 120L, TimeUnit.SECONDS);
+        }
+        ticker.cancel(false);
+        producer.shutdown();
+        workers.shutdown();
+        Histogram h = createToClaim.getIntervalHistogram();
+        System.out.printf(Locale.ROOT, "latency %s: create->claim %s (n=%d)%n",
+                BenchSupport.shape(shape("offered", LATENCY_RATE + " creates/s", "duration", LATENCY_SECONDS + " s",
+                        "workers", WORKERS + " long-polling (wait_ms=1000)", "payload", "small JSON")),
+                BenchSupport.percentiles(h, 50, 95, 99), h.getTotalCount());
+    }
+
+    static Map<String, Object> shape(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}
