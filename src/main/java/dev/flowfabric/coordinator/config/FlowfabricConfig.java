@@ -79,7 +79,7 @@ public interface FlowfabricConfig {
             boolean enabled();
 
             /** Interval of the outbox relay. */
-            @WithDefault("200ms")
+            @WithDefault("1s")
             String every();
 
             /** Events one relay round publishes at most before it records its progress. */

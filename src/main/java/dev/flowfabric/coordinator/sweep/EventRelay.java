@@ -74,7 +74,7 @@ public class EventRelay {
         this.config = config.events().relay();
     }
 
-    @Scheduled(every = "${flowfabric.events.relay.every:200ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(every = "${flowfabric.events.relay.every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = EventRelay.NotStarted.class)
     Uni<Void> tick() {
         return sweepOnce(clock.millis()).replaceWithVoid()
