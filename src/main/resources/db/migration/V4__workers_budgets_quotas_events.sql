@@ -114,31 +114,44 @@ CREATE TRIGGER ff_exec_core_budget_gate_update BEFORE UPDATE OF eligibility_stat
 CREATE INDEX ff_exec_core_budget_blocked ON ff_exec_core (namespace) WHERE eligibility_state = 'blocked_by_budget';
 
 -- ---- quotas -------------------------------------------------------------------------------------
--- Counters live on the policy row: admitting claims lock it (FOR UPDATE), so they read the
--- counters the previous admitter committed and never over-admit.
 CREATE TABLE ff_quota_policy (
     quota_policy_id        uuid        PRIMARY KEY,
     window_ms              bigint      NOT NULL CHECK (window_ms > 0),
     max_per_window         bigint      CHECK (max_per_window > 0),
     max_concurrent         bigint      CHECK (max_concurrent > 0),
-    -- admissions recorded in ff_quota_window and not yet pruned
-    window_count           bigint      NOT NULL DEFAULT 0,
-    -- leases currently holding a slot (attempts whose quota_policy_id is set)
-    concurrent_count       bigint      NOT NULL DEFAULT 0,
     created_at_ms          bigint      NOT NULL
 );
 
--- Admissions by time, one row per admitting claim statement: pruned once older than the window.
-CREATE TABLE ff_quota_window (
+-- A policy's limits are split into stripes whose shares add up to the limits. A claim admits
+-- against one stripe it locks with SKIP LOCKED, so concurrent claimers of one policy do not
+-- queue on one row, and a locked stripe's counters are the ones the last admitter committed:
+-- no over-admission. A lease frees a slot of the stripe that admitted it.
+CREATE TABLE ff_quota_stripe (
     quota_policy_id        uuid        NOT NULL REFERENCES ff_quota_policy ON DELETE CASCADE,
-    admitted_at_ms         bigint      NOT NULL,
-    admitted               bigint      NOT NULL,
-    PRIMARY KEY (quota_policy_id, admitted_at_ms)
+    stripe                 smallint    NOT NULL,
+    window_ms              bigint      NOT NULL,
+    window_share           bigint,
+    concurrent_share       bigint,
+    -- admissions recorded in ff_quota_window for this stripe and not yet pruned
+    window_count           bigint      NOT NULL DEFAULT 0,
+    -- leases holding a slot of this stripe (attempts naming it)
+    concurrent_count       bigint      NOT NULL DEFAULT 0,
+    PRIMARY KEY (quota_policy_id, stripe)
 );
 
--- The concurrency holder: set on the attempt whose live lease holds a slot of this policy,
--- cleared (and the slot freed) when that lease ends.
-ALTER TABLE ff_attempt ADD COLUMN quota_policy_id uuid;
+-- Admissions by time, one row per admitting claim statement and stripe; pruned past the window.
+CREATE TABLE ff_quota_window (
+    quota_policy_id        uuid        NOT NULL,
+    stripe                 smallint    NOT NULL,
+    admitted_at_ms         bigint      NOT NULL,
+    admitted               bigint      NOT NULL,
+    PRIMARY KEY (quota_policy_id, stripe, admitted_at_ms),
+    FOREIGN KEY (quota_policy_id, stripe) REFERENCES ff_quota_stripe ON DELETE CASCADE
+);
+
+-- The concurrency holder: set on the attempt whose live lease holds a slot, cleared (and the slot
+-- freed) when that lease ends.
+ALTER TABLE ff_attempt ADD COLUMN quota_policy_id uuid, ADD COLUMN quota_stripe smallint;
 
 -- ---- events -------------------------------------------------------------------------------------
 -- Readers must never skip an event that commits after a later id became visible. An id is drawn

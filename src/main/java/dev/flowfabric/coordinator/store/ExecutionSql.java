@@ -87,10 +87,11 @@ final class ExecutionSql {
      * The kind of attempt follows from how the execution became runnable.
      *
      * <p>Admission (api.md §6) happens in the same statement. The scan passes over executions
-     * bound to an exhausted budget and those whose quota policy is full, so they never take a
-     * place of the $4. Candidates with a quota policy then lock their policy rows (in id order)
-     * and are admitted up to the room the locked counters leave; the rest stay runnable and are
-     * counted in {@code refused}, so the caller can look further. Without budgets or quotas this
+     * bound to an exhausted budget and those whose quota policy has no stripe with room, so they
+     * never take a place of the $4. Candidates with a quota policy then lock one stripe of it with
+     * room (SKIP LOCKED: claimers never wait for each other) and are admitted up to the room its
+     * counters leave; the rest stay runnable and are counted in {@code refused}, so the caller can
+     * look further. Without budgets or quotas this
      * costs two probes of empty index ranges. The result always has one row: {@code refused}, and
      * the claim columns (null when nothing was claimed).
      */
@@ -106,42 +107,55 @@ final class ExecutionSql {
                   AND NOT EXISTS (SELECT 1 FROM ff_budget b WHERE b.exhausted
                         AND ff_budget_binds(b.scope, b.scope_id, b.budget_id, e.namespace, e.flow_id,
                                             e.execution_id, e.budget_ids))
-                  AND (e.quota_policy_id IS NULL OR NOT EXISTS (SELECT 1 FROM ff_quota_policy q
-                        WHERE q.quota_policy_id = e.quota_policy_id
-                          AND (q.concurrent_count >= q.max_concurrent
-                               OR (q.window_count >= q.max_per_window AND NOT EXISTS (
-                                   SELECT 1 FROM ff_quota_window w WHERE w.quota_policy_id = q.quota_policy_id
-                                      AND w.admitted_at_ms <= $5 - q.window_ms)))))
+                  AND (e.quota_policy_id IS NULL
+                       OR NOT EXISTS (SELECT 1 FROM ff_quota_policy q WHERE q.quota_policy_id = e.quota_policy_id)
+                       OR EXISTS (SELECT 1 FROM ff_quota_stripe s WHERE s.quota_policy_id = e.quota_policy_id
+                                  AND (s.concurrent_count < s.concurrent_share OR s.concurrent_share IS NULL)
+                                  AND (s.window_count < s.window_share OR s.window_share IS NULL
+                                       OR EXISTS (SELECT 1 FROM ff_quota_window w
+                                                  WHERE w.quota_policy_id = s.quota_policy_id AND w.stripe = s.stripe
+                                                    AND w.admitted_at_ms <= $5 - s.window_ms))))
                 ORDER BY e.priority DESC, e.created_at_ms
                 LIMIT $4
                 FOR UPDATE OF e SKIP LOCKED
             ), qlock AS (
-                SELECT q.quota_policy_id, q.window_ms, q.max_per_window, q.max_concurrent, q.window_count,
-                       q.concurrent_count
-                FROM ff_quota_policy q
-                WHERE q.quota_policy_id IN (SELECT c.quota_policy_id FROM cand c WHERE c.quota_policy_id IS NOT NULL)
-                ORDER BY q.quota_policy_id
-                FOR UPDATE
+                SELECT s.quota_policy_id, s.stripe, s.window_ms, s.window_share, s.concurrent_share, s.window_count,
+                       s.concurrent_count
+                FROM (SELECT DISTINCT c.quota_policy_id FROM cand c WHERE c.quota_policy_id IS NOT NULL) p
+                CROSS JOIN LATERAL (
+                    SELECT * FROM ff_quota_stripe s
+                    WHERE s.quota_policy_id = p.quota_policy_id
+                      AND (s.concurrent_count < s.concurrent_share OR s.concurrent_share IS NULL)
+                      AND (s.window_count < s.window_share OR s.window_share IS NULL
+                           OR EXISTS (SELECT 1 FROM ff_quota_window w
+                                      WHERE w.quota_policy_id = s.quota_policy_id AND w.stripe = s.stripe
+                                        AND w.admitted_at_ms <= $5 - s.window_ms))
+                    ORDER BY s.stripe
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED) s
             ), pruned AS (
                 DELETE FROM ff_quota_window w USING qlock q
-                WHERE w.quota_policy_id = q.quota_policy_id AND w.admitted_at_ms <= $5 - q.window_ms
+                WHERE w.quota_policy_id = q.quota_policy_id AND w.stripe = q.stripe
+                  AND w.admitted_at_ms <= $5 - q.window_ms
                 RETURNING w.quota_policy_id, w.admitted
             ), room AS (
-                SELECT q.quota_policy_id, q.window_count - COALESCE(p.n, 0) AS window_count, q.concurrent_count,
-                       LEAST(COALESCE(q.max_per_window - (q.window_count - COALESCE(p.n, 0)), 2147483647),
-                             COALESCE(q.max_concurrent - q.concurrent_count, 2147483647)) AS room
+                SELECT q.quota_policy_id, q.stripe, q.window_count - COALESCE(p.n, 0) AS window_count, q.concurrent_count,
+                       LEAST(COALESCE(q.window_share - (q.window_count - COALESCE(p.n, 0)), 2147483647),
+                             COALESCE(q.concurrent_share - q.concurrent_count, 2147483647)) AS room
                 FROM qlock q
                 LEFT JOIN (SELECT quota_policy_id, sum(admitted) AS n FROM pruned GROUP BY quota_policy_id) p
                        ON p.quota_policy_id = q.quota_policy_id
             ), adm AS (
-                SELECT c.*, r.quota_policy_id AS held_quota
+                SELECT c.*, r.quota_policy_id AS held_quota, r.stripe AS held_stripe
                 FROM (SELECT c.*, row_number() OVER (PARTITION BY c.quota_policy_id
                                                      ORDER BY c.priority DESC, c.created_at_ms) AS rn
                       FROM cand c) c
                 LEFT JOIN room r ON r.quota_policy_id = c.quota_policy_id
-                WHERE r.quota_policy_id IS NULL OR c.rn <= r.room
+                WHERE c.quota_policy_id IS NULL OR c.rn <= r.room
+                   OR NOT EXISTS (SELECT 1 FROM ff_quota_policy q WHERE q.quota_policy_id = c.quota_policy_id)
             ), plan AS (
                 SELECT c.partition_key, c.execution_id, c.lease_epoch + 1 AS epoch, c.attempt_timeout_ms, c.held_quota,
+                       c.held_stripe,
                        CASE WHEN c.ownership_state IN ('lease_expired_reclaimable', 'lease_revoked')
                             THEN c.attempt_index + 1 ELSE c.attempt_index END AS idx,
                        CASE WHEN c.ownership_state IN ('lease_expired_reclaimable', 'lease_revoked') THEN 'reclaim'
@@ -153,10 +167,11 @@ final class ExecutionSql {
             ), att AS (
                 INSERT INTO ff_attempt AS a (partition_key, execution_id, attempt_index, attempt_type, lease_epoch,
                     lease_id, worker_id, worker_instance_id, lease_expires_at_ms, timeout_at_ms, started_at_ms,
-                    quota_policy_id)
+                    quota_policy_id, quota_stripe)
                 SELECT p.partition_key, p.execution_id, p.idx,
                        CASE p.claim_type WHEN 'resume' THEN 'initial' ELSE p.claim_type END,
-                       p.epoch, gen_random_uuid(), $6, $7, $5 + $8, $5 + p.attempt_timeout_ms, $5, p.held_quota
+                       p.epoch, gen_random_uuid(), $6, $7, $5 + $8, $5 + p.attempt_timeout_ms, $5, p.held_quota,
+                       p.held_stripe
                 FROM plan p
                 ON CONFLICT (partition_key, execution_id, attempt_index) DO UPDATE SET
                     lease_epoch = GREATEST(a.lease_epoch + 1, EXCLUDED.lease_epoch),
@@ -165,7 +180,7 @@ final class ExecutionSql {
                     lease_expires_at_ms = EXCLUDED.lease_expires_at_ms, timeout_at_ms = EXCLUDED.timeout_at_ms,
                     outcome = NULL, terminal_at_ms = NULL,
                     started_at_ms = COALESCE(a.started_at_ms, EXCLUDED.started_at_ms),
-                    quota_policy_id = EXCLUDED.quota_policy_id
+                    quota_policy_id = EXCLUDED.quota_policy_id, quota_stripe = EXCLUDED.quota_stripe
                 RETURNING a.partition_key, a.execution_id, a.attempt_index, a.lease_epoch, a.lease_id,
                           a.lease_expires_at_ms, a.quota_policy_id AS held_quota
             ), upd AS (
@@ -185,14 +200,14 @@ final class ExecutionSql {
                 SELECT held_quota AS quota_policy_id, count(*) AS n FROM upd WHERE held_quota IS NOT NULL
                 GROUP BY held_quota
             ), qwin AS (
-                INSERT INTO ff_quota_window AS w (quota_policy_id, admitted_at_ms, admitted)
-                SELECT quota_policy_id, $5, n FROM admitted
-                ON CONFLICT (quota_policy_id, admitted_at_ms) DO UPDATE SET admitted = w.admitted + EXCLUDED.admitted
+                INSERT INTO ff_quota_window AS w (quota_policy_id, stripe, admitted_at_ms, admitted)
+                SELECT a.quota_policy_id, r.stripe, $5, a.n FROM admitted a JOIN room r USING (quota_policy_id)
+                ON CONFLICT (quota_policy_id, stripe, admitted_at_ms) DO UPDATE SET admitted = w.admitted + EXCLUDED.admitted
             ), qupd AS (
-                UPDATE ff_quota_policy q SET window_count = r.window_count + COALESCE(a.n, 0),
+                UPDATE ff_quota_stripe s SET window_count = r.window_count + COALESCE(a.n, 0),
                        concurrent_count = r.concurrent_count + COALESCE(a.n, 0)
                 FROM room r LEFT JOIN admitted a ON a.quota_policy_id = r.quota_policy_id
-                WHERE q.quota_policy_id = r.quota_policy_id
+                WHERE s.quota_policy_id = r.quota_policy_id AND s.stripe = r.stripe
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT 'execution.claimed', execution_id, flow_id, partition_key, $5,
