@@ -156,7 +156,7 @@ ALTER TABLE ff_attempt ADD COLUMN quota_policy_id uuid, ADD COLUMN quota_stripe 
 -- ---- events -------------------------------------------------------------------------------------
 -- Readers must never skip an event that commits after a later id became visible. An id is drawn
 -- only after its transaction has an xid, so once every transaction that was running when an id
--- was visible has ended, no smaller id can still appear (EventStore.safeHorizon).
+-- was visible has ended, no smaller id can still appear (EventService.safeHorizon).
 ALTER TABLE ff_event ALTER COLUMN event_id SET DEFAULT
     (CASE WHEN pg_current_xact_id() IS NOT NULL THEN nextval('ff_event_event_id_seq'::regclass) END);
 CREATE INDEX ff_event_execution ON ff_event (execution_id, event_id) WHERE execution_id IS NOT NULL;

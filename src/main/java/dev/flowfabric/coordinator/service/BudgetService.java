@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -78,7 +79,7 @@ public class BudgetService {
             if (header.isEmpty()) {
                 throw Problem.notFound("budget", id);
             }
-            Uni<java.util.Optional<UsageOutcome>> seen = dedupKey == null ? Uni.createFrom().item(java.util.Optional.empty())
+            Uni<Optional<UsageOutcome>> seen = dedupKey == null ? Uni.createFrom().item(Optional.empty())
                     : store.dedupOutcome(c, id, dedupKey);
             return seen.flatMap(previous -> previous.isPresent()
                     ? Uni.createFrom().item(previous.get().asDuplicate())

@@ -46,7 +46,8 @@ public class ClaimService {
      */
     private Uni<List<Claimed>> admit(SqlConnection c, ExecutionStore.ClaimQuery query, int max, long now,
                                      int roundsLeft) {
-        return store.claim(c, query, max, now).flatMap(batch -> {
+        return store.claim(c, query, max, now).call(batch -> store.recordAdmissions(c, batch.admissions(), now))
+                .flatMap(batch -> {
             int missing = max - batch.claims().size();
             if (batch.refusedByQuota() == 0 || missing == 0 || roundsLeft <= 1) {
                 return Uni.createFrom().item(batch.claims());

@@ -7,6 +7,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,7 +227,7 @@ public class BudgetStore {
             return Uni.createFrom().item(List.of());
         }
         return Sql.run(c, UNBLOCK_BOUND_EXECUTIONS, (Object) ids.toArray(UUID[]::new)).map(rows -> {
-            List<Transition> out = new java.util.ArrayList<>();
+            List<Transition> out = new ArrayList<>();
             for (Row r : rows) {
                 if ("eligible_now".equals(r.getString("eligibility_state"))) {
                     out.add(transition(r));

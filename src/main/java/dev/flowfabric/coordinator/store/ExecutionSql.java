@@ -91,7 +91,8 @@ final class ExecutionSql {
      * never take a place of the $4. Candidates with a quota policy then lock one stripe of it with
      * room (SKIP LOCKED: claimers never wait for each other) and are admitted up to the room its
      * counters leave; the rest stay runnable and are counted in {@code refused}, so the caller can
-     * look further. Without budgets or quotas this
+     * look further. The caller records the admissions ({@link #RECORD_QUOTA_ADMISSIONS}) while it
+     * still holds the stripes, so claims without a quota run no quota statement at all. Without budgets or quotas this
      * costs two probes of empty index ranges. The result always has one row: {@code refused}, and
      * the claim columns (null when nothing was claimed).
      */
@@ -118,9 +119,10 @@ final class ExecutionSql {
                 ORDER BY e.priority DESC, e.created_at_ms
                 LIMIT $4
                 FOR UPDATE OF e SKIP LOCKED
-            ), qlock AS (
-                SELECT s.quota_policy_id, s.stripe, s.window_ms, s.window_share, s.concurrent_share, s.window_count,
-                       s.concurrent_count
+            ), room AS (
+                SELECT s.quota_policy_id, s.stripe,
+                       LEAST(COALESCE(s.window_share - (s.window_count - COALESCE(x.expired, 0)), 2147483647),
+                             COALESCE(s.concurrent_share - s.concurrent_count, 2147483647)) AS room
                 FROM (SELECT DISTINCT c.quota_policy_id FROM cand c WHERE c.quota_policy_id IS NOT NULL) p
                 CROSS JOIN LATERAL (
                     SELECT * FROM ff_quota_stripe s
@@ -133,26 +135,24 @@ final class ExecutionSql {
                     ORDER BY s.stripe
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED) s
-            ), pruned AS (
-                DELETE FROM ff_quota_window w USING qlock q
-                WHERE w.quota_policy_id = q.quota_policy_id AND w.stripe = q.stripe
-                  AND w.admitted_at_ms <= $5 - q.window_ms
-                RETURNING w.quota_policy_id, w.admitted
-            ), room AS (
-                SELECT q.quota_policy_id, q.stripe, q.window_count - COALESCE(p.n, 0) AS window_count, q.concurrent_count,
-                       LEAST(COALESCE(q.window_share - (q.window_count - COALESCE(p.n, 0)), 2147483647),
-                             COALESCE(q.concurrent_share - q.concurrent_count, 2147483647)) AS room
-                FROM qlock q
-                LEFT JOIN (SELECT quota_policy_id, sum(admitted) AS n FROM pruned GROUP BY quota_policy_id) p
-                       ON p.quota_policy_id = q.quota_policy_id
+                LEFT JOIN LATERAL (
+                    SELECT sum(w.admitted) AS expired FROM ff_quota_window w
+                    WHERE w.quota_policy_id = s.quota_policy_id AND w.stripe = s.stripe
+                      AND w.admitted_at_ms <= $5 - s.window_ms) x ON true
             ), adm AS (
-                SELECT c.*, r.quota_policy_id AS held_quota, r.stripe AS held_stripe
+                SELECT c.*, NULL::uuid AS held_quota, NULL::smallint AS held_stripe
+                FROM cand c
+                WHERE c.quota_policy_id IS NULL
+                   OR NOT EXISTS (SELECT 1 FROM ff_quota_policy q WHERE q.quota_policy_id = c.quota_policy_id)
+                UNION ALL
+                SELECT c.partition_key, c.execution_id, c.attempt_index, c.attempt_state, c.ownership_state,
+                       c.lease_epoch, c.attempt_timeout_ms, c.quota_policy_id, c.priority, c.created_at_ms,
+                       r.quota_policy_id, r.stripe
                 FROM (SELECT c.*, row_number() OVER (PARTITION BY c.quota_policy_id
                                                      ORDER BY c.priority DESC, c.created_at_ms) AS rn
-                      FROM cand c) c
-                LEFT JOIN room r ON r.quota_policy_id = c.quota_policy_id
-                WHERE c.quota_policy_id IS NULL OR c.rn <= r.room
-                   OR NOT EXISTS (SELECT 1 FROM ff_quota_policy q WHERE q.quota_policy_id = c.quota_policy_id)
+                      FROM cand c WHERE c.quota_policy_id IS NOT NULL) c
+                JOIN room r ON r.quota_policy_id = c.quota_policy_id
+                WHERE c.rn <= r.room
             ), plan AS (
                 SELECT c.partition_key, c.execution_id, c.lease_epoch + 1 AS epoch, c.attempt_timeout_ms, c.held_quota,
                        c.held_stripe,
@@ -182,7 +182,7 @@ final class ExecutionSql {
                     started_at_ms = COALESCE(a.started_at_ms, EXCLUDED.started_at_ms),
                     quota_policy_id = EXCLUDED.quota_policy_id, quota_stripe = EXCLUDED.quota_stripe
                 RETURNING a.partition_key, a.execution_id, a.attempt_index, a.lease_epoch, a.lease_id,
-                          a.lease_expires_at_ms, a.quota_policy_id AS held_quota
+                          a.lease_expires_at_ms, a.quota_policy_id AS held_quota, a.quota_stripe AS held_stripe
             ), upd AS (
                 UPDATE ff_exec_core e SET lifecycle_phase = 'active', ownership_state = 'leased',
                        eligibility_state = 'not_applicable', attempt_state = 'running_attempt', blocking_reason = NULL,
@@ -195,19 +195,7 @@ final class ExecutionSql {
                 WHERE e.partition_key = att.partition_key AND e.execution_id = att.execution_id
                 RETURNING e.execution_id, e.partition_key, e.kind, e.input::text AS input, e.tags::text AS tags,
                           e.priority, e.created_at_ms, e.flow_id, e.lane_id, e.quota_policy_id, att.attempt_index, p.claim_type,
-                          att.lease_id, att.lease_epoch, att.lease_expires_at_ms, att.held_quota
-            ), admitted AS (
-                SELECT held_quota AS quota_policy_id, count(*) AS n FROM upd WHERE held_quota IS NOT NULL
-                GROUP BY held_quota
-            ), qwin AS (
-                INSERT INTO ff_quota_window AS w (quota_policy_id, stripe, admitted_at_ms, admitted)
-                SELECT a.quota_policy_id, r.stripe, $5, a.n FROM admitted a JOIN room r USING (quota_policy_id)
-                ON CONFLICT (quota_policy_id, stripe, admitted_at_ms) DO UPDATE SET admitted = w.admitted + EXCLUDED.admitted
-            ), qupd AS (
-                UPDATE ff_quota_stripe s SET window_count = r.window_count + COALESCE(a.n, 0),
-                       concurrent_count = r.concurrent_count + COALESCE(a.n, 0)
-                FROM room r LEFT JOIN admitted a ON a.quota_policy_id = r.quota_policy_id
-                WHERE s.quota_policy_id = r.quota_policy_id AND s.stripe = r.stripe
+                          att.lease_id, att.lease_epoch, att.lease_expires_at_ms, att.held_quota, att.held_stripe
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT 'execution.claimed', execution_id, flow_id, partition_key, $5,
@@ -219,6 +207,33 @@ final class ExecutionSql {
             SELECT u.*, s.refused
             FROM (SELECT (SELECT count(*) FROM cand) - (SELECT count(*) FROM adm) AS refused) s
             LEFT JOIN upd u ON true
+            """;
+
+    /**
+     * Counts admissions on the stripes the claim statement locked ($1..$3 aligned): prunes the
+     * stripe's window of admissions older than the window, records the new ones, and moves the
+     * counters. The stripes are still locked by this transaction, so the counters are its own.
+     */
+    static final String RECORD_QUOTA_ADMISSIONS = """
+            WITH a AS (
+                SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::int8[]) AS a(quota_policy_id, stripe, n)
+            ), pruned AS (
+                DELETE FROM ff_quota_window w USING a, ff_quota_stripe s
+                WHERE w.quota_policy_id = a.quota_policy_id AND w.stripe = a.stripe
+                  AND s.quota_policy_id = a.quota_policy_id AND s.stripe = a.stripe
+                  AND w.admitted_at_ms <= $4 - s.window_ms
+                RETURNING w.quota_policy_id, w.stripe, w.admitted
+            ), p AS (
+                SELECT quota_policy_id, stripe, sum(admitted) AS n FROM pruned GROUP BY quota_policy_id, stripe
+            ), ins AS (
+                INSERT INTO ff_quota_window AS w (quota_policy_id, stripe, admitted_at_ms, admitted)
+                SELECT quota_policy_id, stripe, $4, n FROM a
+                ON CONFLICT (quota_policy_id, stripe, admitted_at_ms) DO UPDATE SET admitted = w.admitted + EXCLUDED.admitted
+            )
+            UPDATE ff_quota_stripe s SET window_count = s.window_count - COALESCE(p.n, 0) + a.n,
+                   concurrent_count = s.concurrent_count + a.n
+            FROM a LEFT JOIN p ON p.quota_policy_id = a.quota_policy_id AND p.stripe = a.stripe
+            WHERE s.quota_policy_id = a.quota_policy_id AND s.stripe = a.stripe
             """;
 
     /** Locks an active execution and its current attempt when the caller's fence matches a live lease. */

@@ -27,6 +27,9 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -177,8 +180,7 @@ public class EventRelay {
                 .withRoutingKey(e.type())
                 .withContentType("application/json")
                 .withDeliveryMode(2)
-                .withTimestamp(java.time.ZonedDateTime.ofInstant(java.time.Instant.ofEpochMilli(e.atMs()),
-                        java.time.ZoneOffset.UTC))
+                .withTimestamp(ZonedDateTime.ofInstant(Instant.ofEpochMilli(e.atMs()), ZoneOffset.UTC))
                 .withHeaders(Map.of("event_id", id))
                 .build();
     }

@@ -4,16 +4,43 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
 
+import dev.flowfabric.coordinator.store.EventStore;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 
 import static dev.flowfabric.coordinator.admission.Api.ok;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 class EventsTest {
+
+    @Inject
+    EventStore store;
+
+    @Inject
+    Pool pool;
+
+    @Test
+    void oneReplicaAtATimeHoldsTheRelayAndOnlyItsHolderAdvancesTheCursor() {
+        String relay = "test-relay-" + UUID.randomUUID();
+        long now = 1_000_000;
+        assertEquals(Optional.of(0L), store.leaseRelay(pool, relay, "a", now, 10_000).await().indefinitely());
+        assertEquals(Optional.empty(), store.leaseRelay(pool, relay, "b", now + 1, 10_000).await().indefinitely());
+        assertTrue(store.advanceRelay(pool, relay, "a", 0, 5, now + 2).await().indefinitely());
+        assertEquals(Optional.of(5L), store.leaseRelay(pool, relay, "a", now + 3, 10_000).await().indefinitely());
+        // a stalls past its lease: b takes over from the recorded cursor, and a's late progress is refused
+        assertEquals(Optional.of(5L), store.leaseRelay(pool, relay, "b", now + 10_004, 10_000).await().indefinitely());
+        assertFalse(store.advanceRelay(pool, relay, "a", 5, 9, now + 10_005).await().indefinitely());
+        assertTrue(store.advanceRelay(pool, relay, "b", 5, 9, now + 10_006).await().indefinitely());
+    }
 
     @Test
     void readsTheLogByCursorWithFilters() {
