@@ -24,6 +24,10 @@ public interface FlowfabricConfig {
 
     Metrics metrics();
 
+    Budget budget();
+
+    Events events();
+
     interface Claim {
         /** Long-poll claims re-check this often even without a wake-up (the NOTIFY fallback). */
         @WithDefault("500")
@@ -46,6 +50,54 @@ public interface FlowfabricConfig {
         /** Interval of the attempt-timeout and deadline sweep. */
         @WithDefault("1s")
         String timeoutEvery();
+
+        /** Interval of the worker registry TTL sweep. */
+        @WithDefault("5s")
+        String workerEvery();
+
+        /** Interval of the budget sweep (due resets, expired dedup keys). */
+        @WithDefault("5s")
+        String budgetEvery();
+    }
+
+    interface Budget {
+        /** How long a usage report's dedup_key is remembered. */
+        @WithDefault("86400000")
+        long dedupTtlMs();
+    }
+
+    interface Events {
+        /** SSE streams re-read the log this often when no LISTEN/NOTIFY wake-up arrives. */
+        @WithDefault("1000")
+        long pollIntervalMs();
+
+        /** How long an event read waits for transactions that may still commit earlier ids. */
+        @WithDefault("2000")
+        long horizonWaitMs();
+
+        Relay relay();
+
+        interface Relay {
+            /** Publish the event log to the {@code flowfabric-events} channel. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Interval of the outbox relay. */
+            @WithDefault("1s")
+            String every();
+
+            /** Events one relay round publishes at most before it records its progress. */
+            @WithDefault("500")
+            int batchSize();
+
+            /** The relay lease: another replica takes over when the holder stops renewing it. */
+            @WithDefault("15000")
+            long leaseMs();
+
+            /** How long the relay waits for the connector to acknowledge a batch. */
+            @WithDefault("10000")
+            long ackTimeoutMs();
+        }
     }
 
     interface Flow {
