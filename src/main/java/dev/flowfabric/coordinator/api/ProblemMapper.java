@@ -108,6 +108,11 @@ public class ProblemMapper {
         if ("57P01".equals(state) || "57P03".equals(state) || (state != null && state.startsWith("08"))) {
             return build(ProblemKind.UNAVAILABLE, "the database is unavailable", Map.of());
         }
+        // A deadlock or serialization victim that stayed one after the service's own retries:
+        // nothing was written, and the same request may simply be sent again.
+        if ("40P01".equals(state) || "40001".equals(state)) {
+            return build(ProblemKind.UNAVAILABLE, "the change collided with a concurrent one; retry", Map.of());
+        }
         return unexpected(e);
     }
 

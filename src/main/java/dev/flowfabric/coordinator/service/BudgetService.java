@@ -27,6 +27,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class BudgetService {
 
+    private final Transactions tx;
     private final Pool pool;
     private final BudgetStore store;
     private final TransitionHooks hooks;
@@ -37,7 +38,8 @@ public class BudgetService {
     private final FlowMetrics metrics;
 
     BudgetService(Pool pool, BudgetStore store, TransitionHooks hooks, WorkSignals signals, Clock clock,
-                  FlowfabricConfig config, FlowMetrics metrics) {
+                  FlowfabricConfig config, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
         this.metrics = metrics;
         this.pool = pool;
         this.store = store;
@@ -55,7 +57,7 @@ public class BudgetService {
     public Uni<Stored<Budget>> create(NewBudget b) {
         long now = clock.millis();
         UUID id = b.budgetId() != null ? b.budgetId() : UUID.randomUUID();
-        return pool.withTransaction(c -> store.insertIfAbsent(c, id, b.scope().wire(), b.scopeId(), b.limits(),
+        return tx.run(c -> store.insertIfAbsent(c, id, b.scope().wire(), b.scopeId(), b.limits(),
                         b.resetIntervalMs(), now)
                 .flatMap(created -> store.find(c, id).map(found -> {
                     Budget existing = found.orElseThrow();
@@ -79,7 +81,7 @@ public class BudgetService {
      */
     public Uni<UsageOutcome> report(UUID id, Map<String, Long> usage, String dedupKey, UUID executionId) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.lock(c, id).flatMap(header -> {
+        return tx.run(c -> store.lock(c, id).flatMap(header -> {
             if (header.isEmpty()) {
                 throw Problem.notFound("budget", id);
             }
@@ -115,7 +117,7 @@ public class BudgetService {
     /** Manual reset: usage to zero, no longer exhausted, held-back executions claimable again. */
     public Uni<Budget> reset(UUID id) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.lock(c, id).flatMap(header -> {
+        return tx.run(c -> store.lock(c, id).flatMap(header -> {
                     if (header.isEmpty()) {
                         throw Problem.notFound("budget", id);
                     }
@@ -127,7 +129,7 @@ public class BudgetService {
 
     /** Resets up to {@code batch} budgets whose reset is due; returns how many were reset. */
     public Uni<Integer> resetDue(long now, int batch) {
-        return pool.withTransaction(c -> store.reset(c, null, now, batch)
+        return tx.run(c -> store.reset(c, null, now, batch)
                         .flatMap(ids -> release(c, ids, now).map(t -> new Reset(ids.size(), t))))
                 .invoke(r -> signals.wakeCommitted(r.released()))
                 .map(Reset::budgets);
@@ -138,7 +140,7 @@ public class BudgetService {
      * made claimable while the budget was being exhausted (the claim refuses them meanwhile).
      */
     public Uni<Integer> holdBackStragglers(long now) {
-        return pool.withTransaction(c -> store.block(c, null).call(t -> hooks.after(c, t, now))).map(List::size);
+        return tx.run(c -> store.block(c, null).call(t -> hooks.after(c, t, now))).map(List::size);
     }
 
     public Uni<Integer> forgetExpiredDedupKeys(long now, int batch) {

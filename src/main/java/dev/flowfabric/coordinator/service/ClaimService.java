@@ -5,7 +5,6 @@ import dev.flowfabric.coordinator.domain.Claimed;
 import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -22,7 +21,7 @@ public class ClaimService {
     private static final Comparator<Claimed> CLAIM_ORDER = Comparator.comparingInt(Claimed::priority).reversed()
             .thenComparingLong(Claimed::createdAtMs);
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore store;
     private final WorkSignals signals;
     private final TransitionHooks hooks;
@@ -30,11 +29,11 @@ public class ClaimService {
     private final FlowMetrics metrics;
     private final long pollIntervalMs;
 
-    ClaimService(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
-                 FlowfabricConfig config, FlowMetrics metrics) {
+    ClaimService(ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
+                 FlowfabricConfig config, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
         this.metrics = metrics;
         this.hooks = hooks;
-        this.pool = pool;
         this.store = store;
         this.signals = signals;
         this.clock = clock;
@@ -76,7 +75,7 @@ public class ClaimService {
     private Uni<List<Claimed>> claimUntil(ExecutionStore.ClaimQuery query, long deadline) {
         long seen = signals.generation(query.lane());
         long now = clock.millis();
-        return metrics.timeClaim(query.lane(), () -> pool.withTransaction(c -> admit(c, query, query.max(), now,
+        return metrics.timeClaim(query.lane(), () -> tx.run(c -> admit(c, query, query.max(), now,
                                 MAX_ADMISSION_ROUNDS)
                         .call(claims -> hooks.after(c, claims.stream().map(Claimed::transition).toList(), now))))
                 .flatMap(claims -> {

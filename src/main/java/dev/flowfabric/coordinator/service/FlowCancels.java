@@ -41,6 +41,7 @@ public class FlowCancels {
     private static final Logger LOG = Logger.getLogger(FlowCancels.class);
     private static final Duration RETRY_BUSY = Duration.ofMillis(20);
 
+    private final Transactions tx;
     private final Pool pool;
     private final FlowStore flows;
     private final EdgeStore edges;
@@ -51,7 +52,8 @@ public class FlowCancels {
     private final AtomicBoolean draining = new AtomicBoolean();
 
     FlowCancels(Pool pool, FlowStore flows, EdgeStore edges, TransitionHooks hooks, Clock clock,
-                FlowfabricConfig config) {
+                FlowfabricConfig config, Transactions tx) {
+        this.tx = tx;
         this.pool = pool;
         this.flows = flows;
         this.edges = edges;
@@ -80,7 +82,7 @@ public class FlowCancels {
      * locked, so this waits for no member.
      */
     public Uni<Recorded> record(UUID flowId, FlowCancelPolicy policy, String reason, long now) {
-        return pool.withTransaction(c -> flows.lockFlows(c, List.of(flowId)).flatMap(found -> {
+        return tx.run(c -> flows.lockFlows(c, List.of(flowId)).flatMap(found -> {
             FlowStore.Header flow = found.get(flowId);
             if (flow == null) {
                 throw Problem.notFound("flow", flowId);
@@ -189,7 +191,7 @@ public class FlowCancels {
      */
     private Uni<Integer> drainBatch(UUID flowId) {
         long now = clock.millis();
-        return pool.withTransaction(c -> flows.lockPendingCancels(c, flowId, batch).flatMap(owed -> {
+        return tx.run(c -> flows.lockPendingCancels(c, flowId, batch).flatMap(owed -> {
             if (owed.isEmpty()) {
                 return Uni.createFrom().item(0);
             }

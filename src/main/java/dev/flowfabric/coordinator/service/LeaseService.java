@@ -35,6 +35,7 @@ public class LeaseService {
 
     private static final List<String> ACTIVE = List.of("active");
 
+    private final Transactions tx;
     private final Pool pool;
     private final ExecutionStore store;
     private final WorkSignals signals;
@@ -44,7 +45,8 @@ public class LeaseService {
     private final FlowMetrics metrics;
 
     LeaseService(Pool pool, ExecutionStore store, WorkSignals signals, RetryPolicies policies, TransitionHooks hooks,
-                 Clock clock, FlowMetrics metrics) {
+                 Clock clock, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
         this.metrics = metrics;
         this.hooks = hooks;
         this.pool = pool;
@@ -86,7 +88,7 @@ public class LeaseService {
 
     public Uni<Execution> complete(UUID id, Fence.Token fence, String resultJson) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.completeFenced(c, List.of(new Completion(id, fence.leaseId(),
+        return tx.run(c -> store.completeFenced(c, List.of(new Completion(id, fence.leaseId(),
                         fence.leaseEpoch(), resultJson)), now)
                 .call(done -> hooks.after(c, ended(done.values()), now))
                 .flatMap(done -> done.containsKey(id) ? Uni.createFrom().item(done.get(id))
@@ -98,7 +100,7 @@ public class LeaseService {
     /** Completes many leased executions in one transaction; each item is fenced and judged alone. */
     public Uni<List<ItemResult>> completeAll(List<Completion> items) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.completeFenced(c, items, now)
+        return tx.run(c -> store.completeFenced(c, items, now)
                 .call(done -> hooks.after(c, ended(done.values()), now)).flatMap(done -> {
             // An item is judged by the facts unless it is the first mention of an execution this call completed.
             Set<UUID> seen = new HashSet<>();
@@ -142,7 +144,7 @@ public class LeaseService {
     public Uni<FailOutcome> fail(UUID id, Fence.Token fence, String errorJson, FailureCategory category,
                                  boolean retryable) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
+        return tx.run(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
                 ? failLocked(c, locked.get(), errorJson, category, retryable, "failure", now)
                 : facts(c, id, fence).map(f -> {
                     if (Fence.isReplay(f.lease(), fence.leaseEpoch(), "retry")) {
@@ -187,7 +189,7 @@ public class LeaseService {
 
     public Uni<Execution> delay(UUID id, Fence.Token fence, long untilMs) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> {
+        return tx.run(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> {
             if (locked.isEmpty()) {
                 return refuse(c, id, fence, now);
             }
@@ -204,7 +206,7 @@ public class LeaseService {
         long now = clock.millis();
         var termination = new ExecutionStore.Termination("cancelled", "cancelled", ACTIVE, reason,
                 "execution.cancelled", null);
-        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
+        return tx.run(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
                 ? store.terminate(c, id, termination, now).map(Optional::orElseThrow)
                         .call(ended -> hooks.after(c, List.of(ended.transition()), now))
                         .map(ExecutionStore.Ended::execution)

@@ -16,11 +16,13 @@ import java.util.UUID;
 @ApplicationScoped
 public class QuotaService {
 
+    private final Transactions tx;
     private final Pool pool;
     private final QuotaStore store;
     private final Clock clock;
 
-    QuotaService(Pool pool, QuotaStore store, Clock clock) {
+    QuotaService(Pool pool, QuotaStore store, Clock clock, Transactions tx) {
+        this.tx = tx;
         this.pool = pool;
         this.store = store;
         this.clock = clock;
@@ -29,7 +31,7 @@ public class QuotaService {
     /** Creates the policy, or returns the existing one with this id when its limits are the same. */
     public Uni<Stored<Quota>> create(UUID id, long windowMs, Long maxPerWindow, Long maxConcurrent) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.insertIfAbsent(c, id, windowMs, maxPerWindow, maxConcurrent, now)
+        return tx.run(c -> store.insertIfAbsent(c, id, windowMs, maxPerWindow, maxConcurrent, now)
                 .flatMap(created -> store.find(c, id, now).map(found -> {
                     Quota q = found.orElseThrow();
                     if (!created && (q.windowMs() != windowMs || !Objects.equals(q.maxPerWindow(), maxPerWindow)

@@ -7,7 +7,7 @@ import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.flowfabric.coordinator.service.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -16,7 +16,7 @@ import java.time.Clock;
 @ApplicationScoped
 public class DelayPromoterSweep {
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore store;
     private final WorkSignals signals;
     private final TransitionHooks hooks;
@@ -24,11 +24,11 @@ public class DelayPromoterSweep {
     private final FlowMetrics metrics;
     private final int batch;
 
-    DelayPromoterSweep(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
+    DelayPromoterSweep(Transactions tx, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
             FlowfabricConfig config, FlowMetrics metrics) {
         this.metrics = metrics;
         this.hooks = hooks;
-        this.pool = pool;
+        this.tx = tx;
         this.store = store;
         this.signals = signals;
         this.clock = clock;
@@ -42,6 +42,6 @@ public class DelayPromoterSweep {
     }
 
     public Uni<Integer> sweepOnce(long now) {
-        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.promoteDelayed(c, now, batch));
+        return Sweeps.drain(tx, hooks, signals, batch, now, c -> store.promoteDelayed(c, now, batch));
     }
 }

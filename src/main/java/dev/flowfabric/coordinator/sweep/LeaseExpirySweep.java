@@ -7,7 +7,7 @@ import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.flowfabric.coordinator.service.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -19,7 +19,7 @@ import java.time.Clock;
 @ApplicationScoped
 public class LeaseExpirySweep {
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore store;
     private final WorkSignals signals;
     private final TransitionHooks hooks;
@@ -27,11 +27,11 @@ public class LeaseExpirySweep {
     private final FlowMetrics metrics;
     private final int batch;
 
-    LeaseExpirySweep(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
+    LeaseExpirySweep(Transactions tx, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
             FlowfabricConfig config, FlowMetrics metrics) {
         this.metrics = metrics;
         this.hooks = hooks;
-        this.pool = pool;
+        this.tx = tx;
         this.store = store;
         this.signals = signals;
         this.clock = clock;
@@ -46,7 +46,7 @@ public class LeaseExpirySweep {
 
     /** One bounded batch; returns how many executions it made claimable. */
     public Uni<Integer> sweepOnce(long now) {
-        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.expireLeases(c, now, batch)
+        return Sweeps.drain(tx, hooks, signals, batch, now, c -> store.expireLeases(c, now, batch)
                 .invoke(expired -> metrics.leasesExpired(c, expired)));
     }
 }

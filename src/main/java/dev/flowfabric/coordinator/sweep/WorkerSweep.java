@@ -1,11 +1,11 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.service.Transactions;
 import dev.flowfabric.coordinator.store.WorkerStore;
 import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -17,16 +17,16 @@ import java.time.Clock;
 @ApplicationScoped
 public class WorkerSweep {
 
+    private final Transactions tx;
     private final FlowMetrics metrics;
 
-    private final Pool pool;
     private final WorkerStore store;
     private final Clock clock;
     private final int batch;
 
-    WorkerSweep(Pool pool, WorkerStore store, Clock clock, FlowfabricConfig config, FlowMetrics metrics) {
+    WorkerSweep(WorkerStore store, Clock clock, FlowfabricConfig config, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
         this.metrics = metrics;
-        this.pool = pool;
         this.store = store;
         this.clock = clock;
         this.batch = config.sweep().batchSize();
@@ -40,7 +40,7 @@ public class WorkerSweep {
 
     /** Deletes expired registrations, batch by batch; returns how many. */
     public Uni<Integer> sweepOnce(long now) {
-        return pool.withTransaction(c -> store.sweepExpired(c, now, batch))
+        return tx.run(c -> store.sweepExpired(c, now, batch))
                 .flatMap(n -> n < batch ? Uni.createFrom().item(n) : sweepOnce(now).map(more -> n + more));
     }
 }
