@@ -215,7 +215,7 @@ final class ExecutionSql {
     static final String RETRY_EXECUTION_IF_ACTIVE = """
             WITH att AS (
                 UPDATE ff_attempt a SET outcome = 'retry', terminal_at_ms = $3, lease_expires_at_ms = NULL,
-                       timeout_at_ms = NULL, error = $4::jsonb, next_attempt_at_ms = $5
+                       timeout_at_ms = NULL, error = $4::text::jsonb, next_attempt_at_ms = $5
                 WHERE a.partition_key = $1 AND a.execution_id = $2 AND a.attempt_index = $6 AND a.outcome IS NULL
                 RETURNING a.attempt_index
             ), e AS (
@@ -223,7 +223,7 @@ final class ExecutionSql {
                        eligibility_state = CASE WHEN $5 > $3 THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
                        blocking_reason = CASE WHEN $5 > $3 THEN 'waiting_for_retry_backoff' ELSE 'waiting_for_worker' END,
                        attempt_state = 'pending_retry_attempt', attempt_index = att.attempt_index + 1,
-                       delay_until_ms = $5, last_error = $4::jsonb
+                       delay_until_ms = $5, last_error = $4::text::jsonb
                 FROM att
                 WHERE e.partition_key = $1 AND e.execution_id = $2 AND e.lifecycle_phase = 'active'
                 RETURNING e.execution_id, e.flow_id, e.partition_key, e.lane_id, e.quota_policy_id, e.public_state,
@@ -231,7 +231,7 @@ final class ExecutionSql {
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT 'execution.retry_scheduled', execution_id, flow_id, partition_key, $3,
-                       jsonb_build_object('next_attempt_at_ms', $5, 'error', $4::jsonb, 'cause', $7::text)
+                       jsonb_build_object('next_attempt_at_ms', $5, 'error', $4::text::jsonb, 'cause', $7::text)
                 FROM e
             )
             SELECT * FROM e
@@ -249,7 +249,7 @@ final class ExecutionSql {
                 FOR UPDATE
             ), att AS (
                 UPDATE ff_attempt a SET outcome = CASE WHEN a.outcome IS NULL THEN $5 ELSE a.outcome END,
-                       error = COALESCE($8::jsonb, a.error), lease_expires_at_ms = NULL, timeout_at_ms = NULL,
+                       error = COALESCE($8::text::jsonb, a.error), lease_expires_at_ms = NULL, timeout_at_ms = NULL,
                        terminal_at_ms = COALESCE(a.terminal_at_ms, $2)
                 FROM t WHERE a.partition_key = t.partition_key AND a.execution_id = t.execution_id
                          AND a.attempt_index = t.attempt_index
@@ -258,7 +258,7 @@ final class ExecutionSql {
                 UPDATE ff_exec_core e SET lifecycle_phase = 'terminal', ownership_state = 'unowned',
                        eligibility_state = 'not_applicable', attempt_state = 'attempt_terminal',
                        terminal_outcome = $3, terminal_at_ms = $2, blocking_reason = NULL,
-                       cancel_reason = COALESCE($6, e.cancel_reason), last_error = COALESCE($8::jsonb, e.last_error),
+                       cancel_reason = COALESCE($6, e.cancel_reason), last_error = COALESCE($8::text::jsonb, e.last_error),
                        lease_epoch = e.lease_epoch + 1
                 FROM t WHERE e.partition_key = t.partition_key AND e.execution_id = t.execution_id
                 RETURNING %s, t.prior_phase = 'active' AS lease_ended
@@ -266,7 +266,7 @@ final class ExecutionSql {
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT $7, execution_id, flow_id, partition_key, $2,
                        jsonb_build_object('lane', lane_id, 'terminal_outcome', terminal_outcome,
-                                          'reason', $6::text, 'error', $8::jsonb)
+                                          'reason', $6::text, 'error', $8::text::jsonb)
                 FROM e
             )
             SELECT * FROM e
