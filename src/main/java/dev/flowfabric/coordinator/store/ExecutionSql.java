@@ -314,8 +314,10 @@ final class ExecutionSql {
                 RETURNING a.attempt_index
             ), e AS (
                 UPDATE ff_exec_core e SET lifecycle_phase = 'runnable', ownership_state = 'unowned',
-                       eligibility_state = CASE WHEN $4 > $3 THEN 'not_eligible_until_time' ELSE 'eligible_now' END,
-                       blocking_reason = CASE WHEN $4 > $3 THEN 'waiting_for_delay' ELSE 'waiting_for_worker' END,
+                       eligibility_state = CASE WHEN $4::bigint > $3::bigint THEN 'not_eligible_until_time'
+                                                ELSE 'eligible_now' END,
+                       blocking_reason = CASE WHEN $4::bigint > $3::bigint THEN 'waiting_for_delay'
+                                              ELSE 'waiting_for_worker' END,
                        attempt_state = 'attempt_interrupted', delay_until_ms = $4
                 FROM att
                 WHERE e.partition_key = $1 AND e.execution_id = $2 AND e.lifecycle_phase = 'active'
