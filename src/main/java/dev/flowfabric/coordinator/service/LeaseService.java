@@ -191,7 +191,11 @@ public class LeaseService {
         })).invoke(e -> signals.wakeCommitted(List.of(Transition.of(e, false, true))));
     }
 
-    /** The lease holder cancels its own execution. */
+    /**
+     * The lease holder cancels its own execution. Unlike complete and fail this has no replay: the
+     * stored facts cannot tell the holder's cancel from an operator's, and after an operator cancel
+     * the holder must get {@code execution_not_active} (api.md §1.4), which a repeat gets too.
+     */
     public Uni<Execution> cancel(UUID id, Fence.Token fence, String reason) {
         long now = clock.millis();
         var termination = new ExecutionStore.Termination("cancelled", "cancelled", ACTIVE, reason,
@@ -200,9 +204,7 @@ public class LeaseService {
                 ? store.terminate(c, id, termination, now).map(Optional::orElseThrow)
                         .call(ended -> hooks.after(c, List.of(ended.transition()), now))
                         .map(ExecutionStore.Ended::execution)
-                : facts(c, id, fence).flatMap(f -> Fence.isReplay(f.lease(), fence.leaseEpoch(), "cancelled")
-                        ? store.find(c, id).map(e -> e.orElseThrow())
-                        : Uni.createFrom().failure(refusal(f, fence, now)))));
+                : refuse(c, id, fence, now)));
     }
 
     private static List<Transition> ended(java.util.Collection<Execution> executions) {
