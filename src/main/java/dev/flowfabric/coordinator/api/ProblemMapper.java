@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
@@ -34,7 +35,10 @@ public class ProblemMapper {
         return build(p.kind(), p.detail(), p.extras());
     }
 
-    @ServerExceptionMapper(priority = 1)
+    // Named explicitly: Quarkus REST ships its own (non-problem) mapper for MismatchedInputException,
+    // which is more specific than JsonProcessingException and would otherwise answer unknown fields and
+    // wrong types.
+    @ServerExceptionMapper(value = {JsonProcessingException.class, MismatchedInputException.class}, priority = 1)
     public Response json(JsonProcessingException e) {
         if (e instanceof JsonParseException || e instanceof JsonEOFException) {
             return build(ProblemKind.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage(), Map.of());
