@@ -10,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -114,6 +115,10 @@ public class RequestGuards {
                 return ProblemMapper.build(ProblemKind.UNSUPPORTED_MEDIA_TYPE,
                         "the body must be application/json", Map.of());
             }
+        } else if (!isJson(type)) {
+            // An empty body has no media type to be wrong (some clients label it a form): let it reach
+            // the JSON resources, where it reads as no body.
+            ctx.getHeaders().putSingle(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON);
         }
         return null;
     }
