@@ -40,7 +40,11 @@ public class ProblemMapper {
     // wrong types.
     @ServerExceptionMapper(value = {JsonProcessingException.class, MismatchedInputException.class}, priority = 1)
     public Response json(JsonProcessingException e) {
-        if (e instanceof JsonParseException || e instanceof JsonEOFException) {
+        // A second value after the body (FAIL_ON_TRAILING_TOKENS) is a syntax error too, though Jackson
+        // reports it as a mismatch.
+        boolean trailing = e instanceof MismatchedInputException && e.getOriginalMessage() != null
+                && e.getOriginalMessage().startsWith("Trailing token");
+        if (e instanceof JsonParseException || e instanceof JsonEOFException || trailing) {
             return build(ProblemKind.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage(), Map.of());
         }
         if (e instanceof UnrecognizedPropertyException u) {
@@ -62,6 +66,9 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException j) {
+            return json(j); // the JSON reader wraps syntax errors in a bare 400
+        }
         int status = e.getResponse().getStatus();
         if (e instanceof NotAllowedException) {
             return raw(405, "method_not_allowed", "Method not allowed", "this route does not accept that method");
