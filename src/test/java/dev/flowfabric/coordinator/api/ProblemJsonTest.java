@@ -238,6 +238,9 @@ class ProblemJsonTest {
     @Test
     void unknownRoutesAre404Problems() {
         assertProblem(Api.get("/v1/nothing-here"), 404, "not_found");
+        assertProblem(Api.get("/v2/executions"), 404, "not_found");
+        assertProblem(Api.get("/nothing-here"), 404, "not_found");
+        assertProblem(postRaw("/v1/lanes/some-lane/claim/extra", "{}"), 404, "not_found");
         assertProblem(postRaw("/v1/executions/" + UUID.randomUUID() + "/explode", "{}"), 404, "not_found");
         assertProblem(Api.get("/v1/executions/" + UUID.randomUUID()), 404, "not_found");
         assertProblem(Api.get("/v1/executions/" + UUID.randomUUID() + "/attempts"), 404, "not_found");

@@ -14,7 +14,8 @@ import java.time.Duration;
 
 /**
  * A thin JSON client on {@link HttpClient} (kept-alive connections, Jackson) for tests that send
- * thousands of requests from many threads, where RestAssured's per-call cost would dominate.
+ * thousands of requests from many threads, or odd bodies, where RestAssured's per-call cost would
+ * dominate (it takes seconds over a deeply nested body).
  */
 public final class LeanClient {
 
@@ -28,12 +29,21 @@ public final class LeanClient {
 
     public Reply post(String path, Object body) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
-                    .timeout(Duration.ofSeconds(60))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
-            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = send("POST", path, JSON.writeValueAsBytes(body));
             return new Reply(r.statusCode(), r.body().length == 0 ? null : JSON.readTree(r.body()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends {@code body} as it is, labelled JSON; the answer's body stays bytes. */
+    public HttpResponse<byte[]> send(String method, String path, byte[] body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
