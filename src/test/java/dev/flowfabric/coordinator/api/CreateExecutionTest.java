@@ -161,6 +161,24 @@ class CreateExecutionTest {
     }
 
     @Test
+    void sameExecutionIdInAnotherNamespaceIsAConflict() {
+        String lane = Api.freshLane();
+        UUID id = NewExecution.on(lane).create();
+        assertProblem(NewExecution.on(lane).id(id).namespace(Api.freshNamespace()).post(), 409,
+                "idempotency_conflict");
+        assertEquals("default", Api.view(id).getString("namespace"));
+    }
+
+    @Test
+    void unknownFlowIs404AndWritesNothing() {
+        String lane = Api.freshLane();
+        JsonPath p = assertProblem(NewExecution.on(lane).with("flow_id", UUID.randomUUID().toString()).post(), 404,
+                "not_found");
+        assertEquals("flow", p.getString("entity"));
+        assertEquals(0, rowsOn(lane));
+    }
+
+    @Test
     void batchCreatesInRequestOrderInOneCall() {
         String lane = Api.freshLane();
         List<Map<String, Object>> items = new ArrayList<>();

@@ -84,7 +84,7 @@ class ReadExecutionsTest {
     void attemptsListEveryAttemptOldestFirst() {
         String lane = Api.freshLane();
         UUID id = NewExecution.on(lane).retries(1, "fixed", 0, 0, 1.0).create();
-        Lease first = Claim.on(lane).worker("w1").ttl(1000).one();
+        Lease first = Claim.on(lane).worker("w1").ttl(60_000).one();
         sweeps.expireLeases(first.expiresAtMs());
         Lease second = Claim.on(lane).worker("w2").one();
         Api.expect(second.fail("transient"), 200);

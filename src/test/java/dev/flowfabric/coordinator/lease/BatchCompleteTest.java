@@ -79,7 +79,7 @@ class BatchCompleteTest {
     void terminalAndExpiredItemsGetTheirFenceKinds() {
         String lane = Api.freshLane();
         NewExecution.on(lane).createMany(2);
-        List<Lease> leases = Claim.on(lane).max(2).ttl(1000).leases();
+        List<Lease> leases = Claim.on(lane).max(2).ttl(60_000).leases();
         Api.expect(Api.post("/v1/executions/" + leases.get(0).executionId() + "/cancel", Map.of()), 200);
         sweeps.expireLeases(leases.get(1).expiresAtMs());
 

@@ -156,7 +156,7 @@ class FenceTest {
     @Test
     void lapsedLeaseIsExpiredAfterTheSweep() {
         String lane = Api.freshLane();
-        Lease lease = claimedOn(lane, 1000);
+        Lease lease = claimedOn(lane, 60_000);
         sweeps.expireLeases(lease.expiresAtMs());
         assertEquals("lease_expired", db.attemptRows(lease.executionId()).get(0).get("outcome"));
 
@@ -166,7 +166,7 @@ class FenceTest {
     @Test
     void lapsedLeaseIsExpiredAfterAnotherWorkerReclaimed() {
         String lane = Api.freshLane();
-        Lease lease = claimedOn(lane, 1000);
+        Lease lease = claimedOn(lane, 60_000);
         sweeps.expireLeases(lease.expiresAtMs());
         Lease next = Claim.on(lane).worker("worker-b").one();
 
@@ -224,7 +224,7 @@ class FenceTest {
         everyCallRefused(call -> revoked, "execution_not_active");
 
         String lane2 = Api.freshLane();
-        Lease expired = claimedOn(lane2, 1000);
+        Lease expired = claimedOn(lane2, 60_000);
         sweeps.expireLeases(expired.expiresAtMs());
         Api.expect(Claim.on(lane2).worker("worker-b").one().complete(null), 200);
         everyCallRefused(call -> expired, "execution_not_active");
@@ -233,10 +233,12 @@ class FenceTest {
     @Test
     void revokedOutranksExpired() {
         String lane = Api.freshLane();
-        Lease lease = claimedOn(lane, 1000);
-        Api.expect(Api.post("/v1/executions/" + lease.executionId() + "/revoke-lease", Map.of()), 200);
-        await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > lease.expiresAtMs() + 5);
-        everyCallRefused(call -> lease, "lease_revoked");
+        try (Sweeps.Paused paused = sweeps.pauseScheduled(LeaseExpirySweep.class)) {
+            Lease lease = claimedOn(lane, 1000);
+            Api.expect(Api.post("/v1/executions/" + lease.executionId() + "/revoke-lease", Map.of()), 200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > lease.expiresAtMs() + 5);
+            everyCallRefused(call -> lease, "lease_revoked");
+        }
     }
 
     // ---- epochs -------------------------------------------------------------------------------
@@ -258,7 +260,7 @@ class FenceTest {
         l = Claim.on(lane).one();                                         // reclaim, attempt 1
         leases.add(l);
         Api.expect(l.fail("transient"), 200);
-        l = Claim.on(lane).ttl(1000).one();                               // retry, attempt 2
+        l = Claim.on(lane).ttl(60_000).one();                             // retry, attempt 2
         leases.add(l);
         sweeps.expireLeases(l.expiresAtMs());
         l = Claim.on(lane).one();                                         // reclaim, attempt 3

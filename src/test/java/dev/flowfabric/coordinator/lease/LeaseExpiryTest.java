@@ -38,7 +38,7 @@ class LeaseExpiryTest {
     void expiredLeaseIsReclaimedAsANewAttemptWithAHigherEpoch() {
         String lane = Api.freshLane();
         UUID id = NewExecution.on(lane).create();
-        Lease dead = Claim.on(lane).worker("dead").ttl(1000).one();
+        Lease dead = Claim.on(lane).worker("dead").ttl(60_000).one();
 
         sweeps.expireLeases(dead.expiresAtMs() - 1);
         assertEquals("active", Api.publicState(id), "not before the lease lapsed");
@@ -71,7 +71,7 @@ class LeaseExpiryTest {
         String lane = Api.freshLane();
         UUID id = NewExecution.on(lane).create(); // no retry policy
         for (int i = 0; i < 3; i++) {
-            Lease lease = Claim.on(lane).ttl(1000).one();
+            Lease lease = Claim.on(lane).ttl(60_000).one();
             assertEquals(i, lease.attemptIndex());
             sweeps.expireLeases(lease.expiresAtMs());
         }
@@ -87,8 +87,8 @@ class LeaseExpiryTest {
     void renewedLeaseDoesNotExpireAtItsFirstDeadline() {
         String lane = Api.freshLane();
         UUID id = NewExecution.on(lane).create();
-        Lease lease = Claim.on(lane).ttl(1000).one();
-        long renewedUntil = Api.expect(lease.renew(60_000), 200).getLong("lease_expires_at_ms");
+        Lease lease = Claim.on(lane).ttl(30_000).one();
+        long renewedUntil = Api.expect(lease.renew(120_000), 200).getLong("lease_expires_at_ms");
 
         sweeps.expireLeases(lease.expiresAtMs());
         assertEquals("active", Api.publicState(id));
@@ -100,9 +100,9 @@ class LeaseExpiryTest {
     void aParkedOrFinishedExecutionIsNotTouched() {
         String lane = Api.freshLane();
         UUID delayed = NewExecution.on(lane).create();
-        Api.expect(Claim.on(lane).ttl(1000).one().delay(System.currentTimeMillis() + 3_600_000), 200);
+        Api.expect(Claim.on(lane).one().delay(System.currentTimeMillis() + 3_600_000), 200);
         UUID completed = NewExecution.on(lane).create();
-        Lease lease = Claim.on(lane).ttl(1000).one();
+        Lease lease = Claim.on(lane).one();
         Api.expect(lease.complete(null), 200);
 
         sweeps.expireLeases(lease.expiresAtMs() + 60_000);
@@ -118,10 +118,11 @@ class LeaseExpiryTest {
         UUID id = NewExecution.on(lane).create();
         Lease dead = Claim.on(lane).ttl(1000).one();
 
-        await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                 .until(() -> "waiting".equals(Api.publicState(id)));
         long reclaimableAfter = System.currentTimeMillis() - dead.expiresAtMs();
-        assertTrue(reclaimableAfter < 4000, "reclaimable " + reclaimableAfter + " ms after the lease lapsed");
+        // One interval is 1 s; the slack is for a busy shared machine.
+        assertTrue(reclaimableAfter < 5000, "reclaimable " + reclaimableAfter + " ms after the lease lapsed");
         assertEquals("reclaim", Claim.on(lane).one().attemptType());
     }
 }

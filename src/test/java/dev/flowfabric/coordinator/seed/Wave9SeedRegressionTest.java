@@ -110,7 +110,7 @@ class Wave9SeedRegressionTest {
     void started_at_ms_survives_reclaim_and_retry_through_the_api() {
         String lane = Api.freshLane();
         UUID id = NewExecution.on(lane).retries(1, "fixed", 0, 0, 1.0).create();
-        Lease first = Claim.on(lane).ttl(1000).one();
+        Lease first = Claim.on(lane).ttl(60_000).one();
         long started = Api.view(id).getLong("started_at_ms");
 
         sweeps.expireLeases(first.expiresAtMs());

@@ -100,7 +100,7 @@ class StateVectorTest {
     void leaseExpiryAndRevokeMakeItReclaimable() {
         String lane = Api.freshLane();
         UUID expired = NewExecution.on(lane).create();
-        Lease lease = Claim.on(lane).ttl(1000).one();
+        Lease lease = Claim.on(lane).ttl(60_000).one();
         sweeps.expireLeases(lease.expiresAtMs());
         assertVector(expired, "runnable", "lease_expired_reclaimable", "eligible_now", "attempt_interrupted", null,
                 "waiting");
