@@ -75,6 +75,22 @@ class BatchCompleteTest {
         Api.expect(leases.get(2).complete(null), 200);
     }
 
+    /** Two items for one execution: only the one whose fence holds completes it, whatever the order. */
+    @Test
+    void aStaleItemIsRefusedEvenWhenAnotherItemCompletesTheSameExecution() {
+        String lane = Api.freshLane();
+        NewExecution.on(lane).create();
+        Lease lease = Claim.on(lane).one();
+        Lease stale = lease.withFence(UUID.randomUUID(), lease.epoch());
+
+        JsonPath results = completeAll(List.of(stale.completionItem(Map.of("from", "stale")),
+                lease.completionItem(Map.of("from", "holder"))));
+
+        assertEquals(List.of(409, 200), results.getList("results.status"));
+        assertEquals("execution_not_active", results.getString("results[0].kind"), "judged after the holder's");
+        assertEquals("holder", Api.view(lease.executionId()).getString("result.from"));
+    }
+
     @Test
     void terminalAndExpiredItemsGetTheirFenceKinds() {
         String lane = Api.freshLane();

@@ -13,11 +13,13 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static dev.flowfabric.coordinator.support.Problems.assertProblem;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -49,6 +51,9 @@ class LeaseExpiryTest {
         assertEquals("lease_expired_reclaimable", view.getString("ownership_state"));
         assertEquals(0, view.getInt("reclaim_count"));
         assertEquals("lease_expired", Api.attempts(id).getString("attempts[0].outcome"));
+        Map<String, Object> attempt = db.attemptRows(id).get(0);
+        assertNull(attempt.get("lease_expires_at_ms"), "no live lease left");
+        assertEquals(dead.expiresAtMs(), attempt.get("terminal_at_ms"), "ended at the sweep's now");
 
         Lease alive = Claim.on(lane).worker("alive").one();
         assertEquals(id, alive.executionId());
