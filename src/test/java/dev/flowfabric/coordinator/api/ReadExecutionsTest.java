@@ -6,7 +6,7 @@ import dev.flowfabric.coordinator.support.Claim;
 import dev.flowfabric.coordinator.support.Db;
 import dev.flowfabric.coordinator.support.Lease;
 import dev.flowfabric.coordinator.support.NewExecution;
-import dev.flowfabric.coordinator.support.Sweeps;
+import dev.flowfabric.coordinator.support.SweepRunner;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -46,7 +46,7 @@ class ReadExecutionsTest {
     Db db;
 
     @Inject
-    Sweeps sweeps;
+    SweepRunner sweeps;
 
     private static JsonPath list(String query) {
         return Api.expect(Api.get("/v1/executions?" + query), 200);

@@ -4,7 +4,7 @@ import dev.flowfabric.coordinator.support.Api;
 import dev.flowfabric.coordinator.support.Claim;
 import dev.flowfabric.coordinator.support.Lease;
 import dev.flowfabric.coordinator.support.NewExecution;
-import dev.flowfabric.coordinator.support.Sweeps;
+import dev.flowfabric.coordinator.support.SweepRunner;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class BatchCompleteTest {
 
     @Inject
-    Sweeps sweeps;
+    SweepRunner sweeps;
 
     private static JsonPath completeAll(List<Map<String, Object>> items) {
         return Api.expect(Api.post("/v1/executions/complete", Map.of("items", items)), 200);

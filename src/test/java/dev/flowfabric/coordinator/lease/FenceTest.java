@@ -5,7 +5,7 @@ import dev.flowfabric.coordinator.support.Claim;
 import dev.flowfabric.coordinator.support.Db;
 import dev.flowfabric.coordinator.support.Lease;
 import dev.flowfabric.coordinator.support.NewExecution;
-import dev.flowfabric.coordinator.support.Sweeps;
+import dev.flowfabric.coordinator.support.SweepRunner;
 import dev.flowfabric.coordinator.sweep.LeaseExpirySweep;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -50,7 +50,7 @@ class FenceTest {
     Db db;
 
     @Inject
-    Sweeps sweeps;
+    SweepRunner sweeps;
 
     private static Lease claimedOn(String lane, long ttlMs) {
         NewExecution.on(lane).retries(3, "fixed", 0, 0, 1.0).create();
@@ -141,7 +141,7 @@ class FenceTest {
     @Test
     void lapsedLeaseIsExpiredEvenBeforeTheSweepRan() {
         String lane = Api.freshLane();
-        try (Sweeps.Paused paused = sweeps.pauseScheduled(LeaseExpirySweep.class)) {
+        try (SweepRunner.Paused paused = sweeps.pauseScheduled(LeaseExpirySweep.class)) {
             Lease lease = claimedOn(lane, 1000);
             await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > lease.expiresAtMs() + 5);
 
@@ -233,7 +233,7 @@ class FenceTest {
     @Test
     void revokedOutranksExpired() {
         String lane = Api.freshLane();
-        try (Sweeps.Paused paused = sweeps.pauseScheduled(LeaseExpirySweep.class)) {
+        try (SweepRunner.Paused paused = sweeps.pauseScheduled(LeaseExpirySweep.class)) {
             Lease lease = claimedOn(lane, 1000);
             Api.expect(Api.post("/v1/executions/" + lease.executionId() + "/revoke-lease", Map.of()), 200);
             await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > lease.expiresAtMs() + 5);

@@ -5,7 +5,7 @@ import dev.flowfabric.coordinator.support.Claim;
 import dev.flowfabric.coordinator.support.Db;
 import dev.flowfabric.coordinator.support.Lease;
 import dev.flowfabric.coordinator.support.NewExecution;
-import dev.flowfabric.coordinator.support.Sweeps;
+import dev.flowfabric.coordinator.support.SweepRunner;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -31,7 +31,7 @@ class TimeSweepsTest {
     Db db;
 
     @Inject
-    Sweeps sweeps;
+    SweepRunner sweeps;
 
     @Test
     void delayedStartBecomesClaimableWhenThePromoterReachesItsTime() {

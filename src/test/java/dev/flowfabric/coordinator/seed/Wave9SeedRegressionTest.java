@@ -6,7 +6,7 @@ import dev.flowfabric.coordinator.support.Claim;
 import dev.flowfabric.coordinator.support.Db;
 import dev.flowfabric.coordinator.support.Lease;
 import dev.flowfabric.coordinator.support.NewExecution;
-import dev.flowfabric.coordinator.support.Sweeps;
+import dev.flowfabric.coordinator.support.SweepRunner;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class Wave9SeedRegressionTest {
     Db db;
 
     @Inject
-    Sweeps sweeps;
+    SweepRunner sweeps;
 
     /** The seed's {@code insert_exec_core}, column for column. */
     private void insertExecCore(short part, UUID execUuid, UUID flowId, String laneId, String lifecyclePhase,

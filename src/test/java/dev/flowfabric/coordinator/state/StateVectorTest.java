@@ -5,7 +5,7 @@ import dev.flowfabric.coordinator.support.Claim;
 import dev.flowfabric.coordinator.support.Db;
 import dev.flowfabric.coordinator.support.Lease;
 import dev.flowfabric.coordinator.support.NewExecution;
-import dev.flowfabric.coordinator.support.Sweeps;
+import dev.flowfabric.coordinator.support.SweepRunner;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ class StateVectorTest {
     Db db;
 
     @Inject
-    Sweeps sweeps;
+    SweepRunner sweeps;
 
     /** lifecycle_phase, ownership_state, eligibility_state, attempt_state, terminal_outcome, public_state. */
     private void assertVector(UUID id, String... expected) {

@@ -15,7 +15,7 @@ import java.util.List;
  * test needs the state before that sweep ran.
  */
 @ApplicationScoped
-public class Sweeps {
+public class SweepRunner {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -24,7 +24,7 @@ public class Sweeps {
     private final TimeoutSweep timeouts;
     private final Scheduler scheduler;
 
-    Sweeps(LeaseExpirySweep leaseExpiry, DelayPromoterSweep delayPromoter, TimeoutSweep timeouts,
+    SweepRunner(LeaseExpirySweep leaseExpiry, DelayPromoterSweep delayPromoter, TimeoutSweep timeouts,
            Scheduler scheduler) {
         this.leaseExpiry = leaseExpiry;
         this.delayPromoter = delayPromoter;
