@@ -18,10 +18,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -97,29 +97,29 @@ public class LeaseService {
                                 : Uni.createFrom().failure(refusal(f, fence, now)))));
     }
 
-    /** Completes many leased executions in one transaction; each item is fenced and judged alone. */
+    /**
+     * Completes many leased executions in one transaction; each item is fenced and judged alone. An
+     * item naming an execution no other item names, and that the statement completed, is the one whose
+     * fence held; every other item is judged by the facts as they stand after the statement.
+     */
     public Uni<List<ItemResult>> completeAll(List<Completion> items) {
         long now = clock.millis();
+        Map<UUID, Integer> mentions = new HashMap<>();
+        items.forEach(item -> mentions.merge(item.executionId(), 1, Integer::sum));
         return tx.run(c -> store.completeFenced(c, items, now)
                 .call(done -> hooks.after(c, ended(done.values()), now)).flatMap(done -> {
-            // An item is judged by the facts unless it is the first mention of an execution this call completed.
-            Set<UUID> seen = new HashSet<>();
-            List<Completion> toJudge = new ArrayList<>();
-            for (Completion item : items) {
-                if (!(done.containsKey(item.executionId()) && seen.add(item.executionId()))) {
-                    toJudge.add(item);
-                }
-            }
+            List<Completion> toJudge = items.stream()
+                    .filter(item -> !(done.containsKey(item.executionId()) && mentions.get(item.executionId()) == 1))
+                    .toList();
             Uni<List<FenceFacts>> facts = toJudge.isEmpty() ? Uni.createFrom().item(List.of())
                     : store.fenceFacts(c, toJudge.stream().map(Completion::executionId).toList(),
                             toJudge.stream().map(Completion::leaseId).toList());
             return facts.map(f -> {
                 List<ItemResult> out = new ArrayList<>(items.size());
-                Set<UUID> reported = new HashSet<>();
                 int next = 0;
                 for (Completion item : items) {
                     Execution e = done.get(item.executionId());
-                    if (e != null && reported.add(item.executionId())) {
+                    if (e != null && mentions.get(item.executionId()) == 1) {
                         out.add(new ItemResult(item.executionId(), 200, null, e.publicState()));
                     } else {
                         out.add(judge(item, f.get(next++), now));
@@ -201,7 +201,11 @@ public class LeaseService {
         })).invoke(e -> signals.wakeCommitted(List.of(Transition.of(e, false, true))));
     }
 
-    /** The lease holder cancels its own execution. */
+    /**
+     * The lease holder cancels its own execution. Unlike complete and fail this has no replay: the
+     * stored facts cannot tell the holder's cancel from an operator's, and after an operator cancel
+     * the holder must get {@code execution_not_active} (api.md §1.4), which a repeat gets too.
+     */
     public Uni<Execution> cancel(UUID id, Fence.Token fence, String reason) {
         long now = clock.millis();
         var termination = new ExecutionStore.Termination("cancelled", "cancelled", ACTIVE, reason,
@@ -210,9 +214,7 @@ public class LeaseService {
                 ? store.terminate(c, id, termination, now).map(Optional::orElseThrow)
                         .call(ended -> hooks.after(c, List.of(ended.transition()), now))
                         .map(ExecutionStore.Ended::execution)
-                : facts(c, id, fence).flatMap(f -> Fence.isReplay(f.lease(), fence.leaseEpoch(), "cancelled")
-                        ? store.find(c, id).map(e -> e.orElseThrow())
-                        : Uni.createFrom().failure(refusal(f, fence, now)))));
+                : refuse(c, id, fence, now)));
     }
 
     private static List<Transition> ended(java.util.Collection<Execution> executions) {

@@ -6,8 +6,8 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
-import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.ColumnTransformer;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -17,7 +17,9 @@ import java.util.UUID;
 
 /**
  * Read model of {@code ff_exec_core}. Immutable on purpose: every write is a guarded statement in
- * {@link ExecutionSql}, so no entity flush can bypass a state guard.
+ * {@link ExecutionSql}, so no entity flush can bypass a state guard. JSON documents are read as
+ * text ({@code ::text}): the reactive driver decodes jsonb by the value's shape, and the JSON type
+ * mapping accepts only objects, while an input or result may be any JSON value.
  */
 @Entity
 @Immutable
