@@ -30,6 +30,7 @@ public class RequestGuards {
     private static final Logger LOG = Logger.getLogger(RequestGuards.class);
     static final long MIB = 1024 * 1024;
     private static final String CAP_KEY = "flowfabric.body-cap";
+    private static final long DISCARD_LIMIT = 16 * 1024 * 1024;
 
     private final AccessToken token;
 
@@ -88,13 +89,27 @@ public class RequestGuards {
         }
     }
 
-    /** Answers 413 and closes the connection, so the rest of the body is never read. */
+    /**
+     * Answers 413 and ends the connection. A client still sending its body would see a broken pipe
+     * instead of the answer if the connection closed at once, so a body of moderate size is read to
+     * its end and thrown away first; past {@link #DISCARD_LIMIT} the connection closes right away.
+     */
     private static void tooLarge(RoutingContext ctx, String detail) {
         long cap = ctx.get(CAP_KEY, MIB);
+        var request = ctx.request();
+        long declared = parse(request.getHeader(HttpHeaders.CONTENT_LENGTH));
+        boolean drain = !request.isEnded() && declared >= 0 && declared <= DISCARD_LIMIT;
         ctx.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
                 .putHeader("Connection", "close")
-                .endHandler(v -> ctx.request().connection().close())
+                .endHandler(v -> {
+                    if (!drain || request.isEnded()) {
+                        request.connection().close();
+                    }
+                })
                 .end(problemJson(ProblemKind.PAYLOAD_TOO_LARGE, detail, cap));
+        if (drain) {
+            request.handler(ignored -> { }).endHandler(v -> request.connection().close()).resume();
+        }
     }
 
     @ServerRequestFilter(preMatching = true)
