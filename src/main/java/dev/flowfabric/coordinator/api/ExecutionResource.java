@@ -24,6 +24,11 @@ import dev.flowfabric.coordinator.service.LeaseService;
 import dev.flowfabric.coordinator.store.ExecutionReads;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.smallrye.mutiny.Uni;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -34,6 +39,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -46,6 +52,7 @@ import java.util.UUID;
 @Path("/v1/executions")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Executions", description = "Create, read and operate on executions; the fenced calls of a lease holder")
 public class ExecutionResource {
 
     private final ExecutionService executions;
@@ -62,8 +69,11 @@ public class ExecutionResource {
 
     public record BatchCreateRequest(List<CreateExecutionRequest> executions) { }
 
+    public record BatchCreateResponse(List<ExecutionView> executions) { }
+
     public record AttemptView(int attemptIndex, String attemptType, String workerId, String workerInstanceId,
                               long leaseEpoch, Long startedAtMs, Long terminalAtMs, String outcome,
+                              @Schema(implementation = WorkerBodies.ErrorBody.class)
                               @com.fasterxml.jackson.annotation.JsonRawValue String error) { }
 
     public record AttemptList(List<AttemptView> attempts) { }
@@ -74,7 +84,21 @@ public class ExecutionResource {
 
     public record BatchCompleteResponse(List<ItemResult> results) { }
 
+    /** The answer to {@code fail}: a retry (when, as which attempt) or the end. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FailResult(@Schema(enumeration = {"retry_scheduled", "failed"}) String outcome,
+                             Long nextAttemptAtMs, Integer attemptIndex) { }
+
     @POST
+    @Operation(summary = "Create an execution (api.md §1.1)")
+    @APIResponse(responseCode = "201", description = "Created; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "200", description = "This execution_id or (namespace, idempotency_key) exists already: that execution",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input, invalid_json, invalid_capabilities, invalid_policy")
+    @APIResponse(responseCode = "404", description = "not_found: flow_id names no flow")
+    @APIResponse(responseCode = "409", description = "idempotency_conflict (same key, other lane or kind), "
+            + "flow_already_terminal")
     public Uni<Response> create(CreateExecutionRequest body) {
         CreateExecution command = Check.body(body).validate(json);
         return executions.create(List.of(command), false).map(results -> {
@@ -88,7 +112,15 @@ public class ExecutionResource {
 
     @POST
     @Path("/batch")
-    public Uni<Map<String, List<ExecutionView>>> createBatch(BatchCreateRequest body) {
+    @Operation(summary = "Create 1..1000 executions in one transaction, answered in request order (api.md §1.2)")
+    @APIResponse(responseCode = "200", description = "The executions, new or existing, in request order",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = BatchCreateResponse.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input, invalid_json, invalid_capabilities, invalid_policy; "
+            + "the detail names the item's index")
+    @APIResponse(responseCode = "404", description = "not_found: a flow_id names no flow")
+    @APIResponse(responseCode = "409", description = "idempotency_conflict, flow_already_terminal")
+    public Uni<BatchCreateResponse> createBatch(BatchCreateRequest body) {
         List<CreateExecutionRequest> items = Check.present(Check.body(body).executions(), "executions");
         if (items.isEmpty() || items.size() > 1000) {
             throw Problem.invalid("field 'executions' must hold 1..1000 items");
@@ -101,17 +133,25 @@ public class ExecutionResource {
                 throw Problem.badRequest(p.kind(), "executions[" + i + "]: " + p.detail());
             }
         }
-        return executions.create(commands, true).map(results -> Map.of("executions",
+        return executions.create(commands, true).map(results -> new BatchCreateResponse(
                 results.stream().map(c -> ExecutionView.of(c.execution())).toList()));
     }
 
     @GET
     @Path("/{id}")
+    @Operation(summary = "Read an execution (api.md §1.3)")
+    @APIResponse(responseCode = "200", description = "The execution",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
     public Uni<ExecutionView> get(@PathParam("id") String id) {
         return executions.get(Check.uuid(id, "execution id")).map(ExecutionView::of);
     }
 
     @GET
+    @Operation(summary = "List executions, newest first, filtered and paged (api.md §1.3)")
+    @APIResponse(responseCode = "200", description = "One page; next_cursor is null on the last",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionList.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (limit, public_state, flow_id), invalid_cursor")
     public Uni<ExecutionList> list(@QueryParam("namespace") String namespace, @QueryParam("lane") String lane,
                                    @QueryParam("public_state") String publicState, @QueryParam("flow_id") String flowId,
                                    @QueryParam("kind") String kind, @QueryParam("limit") String limit,
@@ -132,6 +172,10 @@ public class ExecutionResource {
 
     @GET
     @Path("/{id}/attempts")
+    @Operation(summary = "An execution's attempt history (api.md §1.3)")
+    @APIResponse(responseCode = "200", description = "Attempts by index",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AttemptList.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
     public Uni<AttemptList> attempts(@PathParam("id") String id) {
         return executions.attempts(Check.uuid(id, "execution id")).map(list -> new AttemptList(list.stream()
                 .map(ExecutionResource::attemptView).toList()));
@@ -144,6 +188,12 @@ public class ExecutionResource {
 
     @POST
     @Path("/{id}/cancel")
+    @Operation(summary = "Cancel: by an operator (no fence fields) or by the lease holder (fence fields) (api.md §1.4, §2.4)")
+    @APIResponse(responseCode = "200", description = "The cancelled execution (unchanged if it was cancelled already)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", description = "execution_not_active (terminal with another outcome); a worker "
+            + "cancel also answers the fence conflicts of api.md §2.3: lease_revoked, lease_expired, stale_lease")
     public Uni<ExecutionView> cancel(@PathParam("id") String id, CancelRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         CancelRequest b = body == null ? new CancelRequest(null, null, null) : body;
@@ -157,6 +207,11 @@ public class ExecutionResource {
 
     @PUT
     @Path("/{id}/priority")
+    @Operation(summary = "Change the priority of a waiting or delayed execution (api.md §1.4)")
+    @APIResponse(responseCode = "200", description = "The execution",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", description = "not_runnable: it is neither waiting nor delayed")
     public Uni<ExecutionView> priority(@PathParam("id") String id, PriorityRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         int priority = Check.range(Check.body(body).priority(), "priority", 0, 9000);
@@ -165,6 +220,11 @@ public class ExecutionResource {
 
     @POST
     @Path("/{id}/replay")
+    @Operation(summary = "Run a terminal execution again as a new attempt of type replay (api.md §1.4)")
+    @APIResponse(responseCode = "200", description = "The execution, waiting again",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", description = "execution_not_terminal")
     public Uni<ExecutionView> replay(@PathParam("id") String id, ReasonRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         String reason = body == null ? null : Check.optionalText(body.reason(), "reason", 0, 1024);
@@ -173,6 +233,11 @@ public class ExecutionResource {
 
     @POST
     @Path("/{id}/revoke-lease")
+    @Operation(summary = "End an active execution's lease; the next claim is a reclaim (api.md §1.4)")
+    @APIResponse(responseCode = "200", description = "The execution, claimable again",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", description = "not_runnable: it is not active")
     public Uni<ExecutionView> revokeLease(@PathParam("id") String id, ReasonRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         String reason = body == null ? null : Check.optionalText(body.reason(), "reason", 0, 1024);
@@ -181,6 +246,11 @@ public class ExecutionResource {
 
     @POST
     @Path("/{id}/renew")
+    @Operation(summary = "Extend the caller's lease (api.md §2.4)")
+    @APIResponse(responseCode = "200", description = "The new expiry",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Renewed.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocs.FENCE_CONFLICT)
     public Uni<Renewed> renew(@PathParam("id") String id, RenewRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         RenewRequest b = Check.body(body);
@@ -192,6 +262,10 @@ public class ExecutionResource {
 
     @POST
     @Path("/{id}/progress")
+    @Operation(summary = "Record progress of the leased execution (api.md §2.4)")
+    @APIResponse(responseCode = "204", description = "Recorded")
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocs.FENCE_CONFLICT)
     public Uni<Response> progress(@PathParam("id") String id, ProgressRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         ProgressRequest b = Check.body(body);
@@ -205,6 +279,11 @@ public class ExecutionResource {
 
     @POST
     @Path("/{id}/complete")
+    @Operation(summary = "Complete the leased execution; a repeat with the same fence answers the same (api.md §2.4)")
+    @APIResponse(responseCode = "200", description = "The completed execution",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocs.FENCE_CONFLICT)
     public Uni<ExecutionView> complete(@PathParam("id") String id, CompleteRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         CompleteRequest b = Check.body(body);
@@ -214,6 +293,10 @@ public class ExecutionResource {
 
     @POST
     @Path("/complete")
+    @Operation(summary = "Complete 1..1000 leased executions in one transaction, each judged alone (api.md §2.4)")
+    @APIResponse(responseCode = "200", description = "One result per item, in request order: 200, or 404/409 with its kind",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = BatchCompleteResponse.class)))
     public Uni<BatchCompleteResponse> completeAll(BatchCompleteRequest body) {
         var items = Check.present(Check.body(body).items(), "items");
         if (items.isEmpty() || items.size() > 1000) {
@@ -237,7 +320,12 @@ public class ExecutionResource {
 
     @POST
     @Path("/{id}/fail")
-    public Uni<Map<String, Object>> fail(@PathParam("id") String id, FailRequest body) {
+    @Operation(summary = "Fail the leased attempt: a retry per the execution's policy, or the end (api.md §2.4)")
+    @APIResponse(responseCode = "200", description = "retry_scheduled (when, as which attempt index) or failed",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FailResult.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocs.FENCE_CONFLICT)
+    public Uni<FailResult> fail(@PathParam("id") String id, FailRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         FailRequest b = Check.body(body);
         var fence = WorkerBodies.fence(b.leaseId(), b.leaseEpoch());
@@ -253,21 +341,18 @@ public class ExecutionResource {
         stored.put("message", message);
         stored.put("category", category.wire());
         boolean retryable = b.retryable() == null || b.retryable();
-        return leases.fail(executionId, fence, encodeObject(stored), category, retryable).map(o -> {
-            Map<String, Object> out = new LinkedHashMap<>();
-            if (o.retryScheduled()) {
-                out.put("outcome", "retry_scheduled");
-                out.put("next_attempt_at_ms", o.nextAttemptAtMs());
-                out.put("attempt_index", o.attemptIndex());
-            } else {
-                out.put("outcome", "failed");
-            }
-            return out;
-        });
+        return leases.fail(executionId, fence, encodeObject(stored), category, retryable).map(o -> o.retryScheduled()
+                ? new FailResult("retry_scheduled", o.nextAttemptAtMs(), o.attemptIndex())
+                : new FailResult("failed", null, null));
     }
 
     @POST
     @Path("/{id}/delay")
+    @Operation(summary = "Park the leased execution until a time; the lease is released (api.md §2.4)")
+    @APIResponse(responseCode = "200", description = "The delayed execution",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocs.FENCE_CONFLICT)
     public Uni<ExecutionView> delay(@PathParam("id") String id, DelayRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         DelayRequest b = Check.body(body);

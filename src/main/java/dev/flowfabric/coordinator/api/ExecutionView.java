@@ -2,6 +2,8 @@ package dev.flowfabric.coordinator.api;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import dev.flowfabric.coordinator.domain.Execution;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.util.List;
 import java.util.UUID;
@@ -9,12 +11,15 @@ import java.util.UUID;
 /** The execution view (api.md §1.3). JSON documents are written as stored. */
 public record ExecutionView(
         UUID executionId, short partitionKey, String namespace, String lane, String kind, int priority, UUID flowId,
-        List<String> requiredCapabilities, @JsonRawValue String tags, @JsonRawValue String input,
+        List<String> requiredCapabilities,
+        @Schema(type = SchemaType.OBJECT, additionalProperties = String.class) @JsonRawValue String tags,
+        @Schema(ref = "AnyValue") @JsonRawValue String input,
         String publicState, String lifecyclePhase, String ownershipState, String eligibilityState,
         String blockingReason, String attemptState, String terminalOutcome,
         int attemptIndex, int attemptCount, int retryCount, int reclaimCount,
         long createdAtMs, Long startedAtMs, Long terminalAtMs, Long delayUntilMs, Long deadlineAtMs,
-        Progress progress, @JsonRawValue String result, @JsonRawValue String lastError, Lease currentLease) {
+        Progress progress, @Schema(ref = "AnyValue") @JsonRawValue String result,
+        @Schema(implementation = WorkerBodies.ErrorBody.class) @JsonRawValue String lastError, Lease currentLease) {
 
     public record Progress(Integer percent, String message) { }
 

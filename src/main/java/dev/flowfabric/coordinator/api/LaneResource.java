@@ -7,6 +7,12 @@ import dev.flowfabric.coordinator.domain.Claimed;
 import dev.flowfabric.coordinator.service.ClaimService;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.smallrye.mutiny.Uni;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -22,6 +28,7 @@ import java.util.UUID;
 @Path("/v1/lanes")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Workers", description = "Claiming work from a lane")
 public class LaneResource {
 
     static final long DEFAULT_LEASE_TTL_MS = 30_000;
@@ -33,10 +40,14 @@ public class LaneResource {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ClaimView(UUID executionId, short partitionKey, String kind, @JsonRawValue String input,
-                            @JsonRawValue String tags, int attemptIndex, String attemptType, UUID leaseId,
-                            long leaseEpoch, long leaseExpiresAtMs, long leaseTtlMs,
-                            @JsonRawValue String resumeSignals) {
+    public record ClaimView(UUID executionId, short partitionKey, String kind,
+                            @Schema(ref = "AnyValue") @JsonRawValue String input,
+                            @Schema(type = SchemaType.OBJECT, additionalProperties = String.class)
+                            @JsonRawValue String tags, int attemptIndex,
+                            @Schema(enumeration = {"initial", "retry", "reclaim", "replay", "resume"}) String attemptType,
+                            UUID leaseId, long leaseEpoch, long leaseExpiresAtMs, long leaseTtlMs,
+                            @Schema(type = SchemaType.ARRAY, description = "On a resume claim: the signals that "
+                                    + "satisfied the suspension (api.md §4)") @JsonRawValue String resumeSignals) {
         static ClaimView of(Claimed c) {
             return new ClaimView(c.executionId(), c.partitionKey(), c.kind(), c.inputJson() == null ? "null" : c.inputJson(),
                     c.tagsJson() == null ? "{}" : c.tagsJson(), c.attemptIndex(), c.attemptType(), c.leaseId(),
@@ -48,6 +59,11 @@ public class LaneResource {
 
     @POST
     @Path("/{lane}/claim")
+    @Operation(summary = "Claim up to max runnable executions of a lane, waiting up to wait_ms for work (api.md §2.2)")
+    @APIResponse(responseCode = "200", description = "Leased executions, by priority then age",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ClaimResponse.class)))
+    @APIResponse(responseCode = "204", description = "Nothing was claimable (also at once while the replica drains)")
+    @APIResponse(responseCode = "400", description = "invalid_input (lane, fields, ranges), invalid_json, invalid_capabilities")
     public Uni<Response> claim(@PathParam("lane") String lane, ClaimRequest body) {
         Check.lane(lane, "lane");
         ClaimRequest b = Check.body(body);

@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.net.ConnectException;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -53,7 +54,11 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
-        if (e instanceof JsonParseException || e instanceof JsonEOFException) {
+        // A second value after the body (FAIL_ON_TRAILING_TOKENS) is a syntax error too, though Jackson
+        // reports it as a mismatch.
+        boolean trailing = e instanceof MismatchedInputException && e.getOriginalMessage() != null
+                && e.getOriginalMessage().startsWith("Trailing token");
+        if (e instanceof JsonParseException || e instanceof JsonEOFException || trailing) {
             return build(ProblemKind.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage(), Map.of());
         }
         if (e.getCause() instanceof JsonParseException p) {
@@ -80,7 +85,7 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException j) {
-            return json(j);
+            return json(j); // the JSON reader wraps syntax errors in a bare 400
         }
         int status = e.getResponse().getStatus();
         if (e instanceof NotAllowedException) {
@@ -103,16 +108,28 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response database(PgException e) {
-        // Constraint violations that reach here are client data the validation missed; say so.
-        String state = e.getSqlState();
+        Response r = byState(e.getSqlState(), e.getErrorMessage());
+        return r != null ? r : unexpected(e);
+    }
+
+    /**
+     * Constraint violations and bad values that reach the database are client data the validation
+     * missed: say so. A database going away is a retryable 503. Null for anything else.
+     */
+    private static Response byState(String state, String message) {
         if (state != null && (state.startsWith("22") || state.startsWith("23"))) {
-            LOG.warnf("database rejected input: %s (%s)", e.getErrorMessage(), state);
-            return build(ProblemKind.INVALID_INPUT, "the database rejected a value: " + e.getErrorMessage(), Map.of());
+            LOG.warnf("database rejected input: %s (%s)", message, state);
+            return build(ProblemKind.INVALID_INPUT, "the database rejected a value: " + message, Map.of());
         }
         if ("57P01".equals(state) || "57P03".equals(state) || (state != null && state.startsWith("08"))) {
             return build(ProblemKind.UNAVAILABLE, "the database is unavailable", Map.of());
         }
-        return unexpected(e);
+        // A deadlock or serialization victim that stayed one after the service's own retries:
+        // nothing was written, and the same request may simply be sent again.
+        if ("40P01".equals(state) || "40001".equals(state)) {
+            return build(ProblemKind.UNAVAILABLE, "the change collided with a concurrent one; retry", Map.of());
+        }
+        return null;
     }
 
     @ServerExceptionMapper
@@ -127,6 +144,14 @@ public class ProblemMapper {
         }
         if (e.getCause() instanceof Problem p) {
             return problem(p);
+        }
+        // Reads through Hibernate arrive wrapped, with the driver's error as a SQLException.
+        for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+            Response r = c instanceof PgException pg ? byState(pg.getSqlState(), pg.getErrorMessage())
+                    : c instanceof SQLException sql ? byState(sql.getSQLState(), sql.getMessage()) : null;
+            if (r != null) {
+                return r;
+            }
         }
         if (e.getCause() instanceof ConnectException) {
             return build(ProblemKind.UNAVAILABLE, "the database is unreachable", Map.of());

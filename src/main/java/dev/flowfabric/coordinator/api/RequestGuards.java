@@ -4,10 +4,13 @@ import dev.flowfabric.coordinator.config.FlowfabricConfig;
 import dev.flowfabric.coordinator.domain.ProblemKind;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -26,6 +29,8 @@ public class RequestGuards {
 
     private static final Logger LOG = Logger.getLogger(RequestGuards.class);
     static final long MIB = 1024 * 1024;
+    private static final String CAP_KEY = "flowfabric.body-cap";
+    private static final long DISCARD_LIMIT = 16 * 1024 * 1024;
 
     private final AccessToken token;
 
@@ -57,15 +62,54 @@ public class RequestGuards {
         if (!token.required()) {
             LOG.warn("FF_API_TOKEN is not set: the /v1 API is open to anyone who can reach it");
         }
-        // Bodies past the transport limit are refused by Vert.x before routing; answer them as problems too.
-        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+        // Ahead of Quarkus' own size check (route order -2), which answers a bare 413.
+        router.route("/v1/*").order(Integer.MIN_VALUE).handler(RequestGuards::capBody).failureHandler(ctx -> {
             if (ctx.statusCode() == 413 && !ctx.response().headWritten()) {
-                ctx.response().setStatusCode(413).putHeader("Content-Type", ProblemMapper.PROBLEM_JSON)
-                        .end(problemJson(ProblemKind.PAYLOAD_TOO_LARGE, "the body is too large", MIB));
-            } else {
+                tooLarge(ctx, "the body is larger than this route accepts");
+            } else if (!ctx.response().ended()) {
                 ctx.next();
-            }
+            } // else: answered already, and the client hung up on the rest of its body
         });
+    }
+
+    /**
+     * Refuses a body over the route's cap before anything reads it: at once when its declared length
+     * says so; a chunked body is read here, and the body handler fails with 413 once it passes the cap.
+     */
+    private static void capBody(RoutingContext ctx) {
+        long cap = capFor(ctx.request().method().name(), ctx.normalizedPath());
+        ctx.put(CAP_KEY, cap);
+        long declared = parse(ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH));
+        if (declared > cap) {
+            tooLarge(ctx, "the body has " + declared + " bytes; this route accepts at most " + cap);
+        } else if (declared < 0 && ctx.request().getHeader("Transfer-Encoding") != null) {
+            BodyHandler.create(false).setBodyLimit(cap).handle(ctx);
+        } else {
+            ctx.next();
+        }
+    }
+
+    /**
+     * Answers 413 and ends the connection. A client still sending its body would see a broken pipe
+     * instead of the answer if the connection closed at once, so a body of moderate size is read to
+     * its end and thrown away first; past {@link #DISCARD_LIMIT} the connection closes right away.
+     */
+    private static void tooLarge(RoutingContext ctx, String detail) {
+        long cap = ctx.get(CAP_KEY, MIB);
+        var request = ctx.request();
+        long declared = parse(request.getHeader(HttpHeaders.CONTENT_LENGTH));
+        boolean drain = !request.isEnded() && declared >= 0 && declared <= DISCARD_LIMIT;
+        ctx.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
+                .putHeader("Connection", "close")
+                .endHandler(v -> {
+                    if (!drain || request.isEnded()) {
+                        request.connection().close();
+                    }
+                })
+                .end(problemJson(ProblemKind.PAYLOAD_TOO_LARGE, detail, cap));
+        if (drain) {
+            request.handler(ignored -> { }).endHandler(v -> request.connection().close()).resume();
+        }
     }
 
     @ServerRequestFilter(preMatching = true)
@@ -79,21 +123,17 @@ public class RequestGuards {
                     "a valid 'Authorization: Bearer <token>' header is required", Map.of()))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
         }
-        String length = ctx.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+        String type = ctx.getHeaderString(HttpHeaders.CONTENT_TYPE);
         boolean chunked = ctx.getHeaderString("Transfer-Encoding") != null;
-        long bytes = parse(length);
-        if (bytes > 0 || chunked) {
-            String type = ctx.getHeaderString(HttpHeaders.CONTENT_TYPE);
+        if (parse(ctx.getHeaderString(HttpHeaders.CONTENT_LENGTH)) > 0 || chunked) {
             if (!isJson(type)) {
                 return ProblemMapper.build(ProblemKind.UNSUPPORTED_MEDIA_TYPE,
                         "the body must be application/json", Map.of());
             }
-            long cap = capFor(ctx.getMethod(), path);
-            if (bytes > cap) {
-                return ProblemMapper.build(ProblemKind.PAYLOAD_TOO_LARGE,
-                        "the body has " + bytes + " bytes; this route accepts at most " + cap,
-                        Map.of("limit_bytes", cap));
-            }
+        } else if (!isJson(type)) {
+            // An empty body has no media type to be wrong (some clients label it a form): let it reach
+            // the JSON resources, where it reads as no body.
+            ctx.getHeaders().putSingle(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON);
         }
         return null;
     }

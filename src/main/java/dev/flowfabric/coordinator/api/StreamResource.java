@@ -29,6 +29,11 @@ import jakarta.ws.rs.sse.Sse;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.TimeoutException;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -36,6 +41,7 @@ import java.util.stream.Collectors;
 
 /** Attempt output streams: append, page, summary and the SSE tail (api.md §5). */
 @Path("/v1/executions")
+@Tag(name = "Streams", description = "Frames of an attempt's output, its summary document, and the live SSE tail")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class StreamResource {
@@ -53,12 +59,25 @@ public class StreamResource {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record FrameAccepted(long seq, Long summaryVersion) { }
 
-    public record FramePage(@JsonRawValue String frames, boolean closed, String closedReason) { }
+    /** One frame as reads and the tail show it. */
+    public record Frame(long seq, String frameType, @Schema(description = "Any JSON value") Object payload,
+                        @Schema(enumeration = {"durable", "summary", "best_effort"}) String mode, long atMs) { }
 
-    public record SummaryView(@JsonRawValue String document, long version, Long updatedAtMs) { }
+    public record FramePage(@Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY,
+                                    implementation = Frame.class) @JsonRawValue String frames,
+                            boolean closed, String closedReason) { }
+
+    public record SummaryView(@Schema(description = "Any JSON value; null before the first summary frame")
+                              @JsonRawValue String document, long version, Long updatedAtMs) { }
 
     @POST
     @Path("/{id}/attempts/{n}/frames")
+    @Operation(summary = "Append a frame to the caller's attempt (api.md §5)")
+    @APIResponse(responseCode = "201", description = "Its seq, and the summary version a summary frame produced",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FrameAccepted.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", description = "execution_not_active (the execution or the attempt ended), "
+            + "lease_revoked, lease_expired, stale_lease")
     public Uni<Response> append(@PathParam("id") String id, @PathParam("n") String n, FrameRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         int attempt = attempt(n);
@@ -84,6 +103,10 @@ public class StreamResource {
 
     @GET
     @Path("/{id}/attempts/{n}/frames")
+    @Operation(summary = "Frames after a seq, and whether the attempt ended (api.md §5)")
+    @APIResponse(responseCode = "200", description = "Up to limit frames in seq order",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FramePage.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
     public Uni<FramePage> frames(@PathParam("id") String id, @PathParam("n") String n,
                                  @QueryParam("after") String after, @QueryParam("limit") String limit) {
         UUID executionId = Check.uuid(id, "execution id");
@@ -103,6 +126,10 @@ public class StreamResource {
     @GET
     @Path("/{id}/attempts/{n}/frames/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Tail the attempt's frames over SSE: event frame (id = seq, data = the frame), then closed (api.md §5)")
+    @APIResponse(responseCode = "200", description = "text/event-stream")
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "429", description = "resource_exhausted: this replica serves its maximum of tails; see Retry-After")
     @Blocking
     public Multi<OutboundSseEvent> tail(@PathParam("id") String id, @PathParam("n") String n,
                                         @HeaderParam("Last-Event-ID") String lastEventId,
@@ -121,6 +148,10 @@ public class StreamResource {
 
     @GET
     @Path("/{id}/summary")
+    @Operation(summary = "The summary document of the current attempt, or of ?attempt=n (api.md §5)")
+    @APIResponse(responseCode = "200", description = "The document merged from the summary frames, with its version",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SummaryView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
     public Uni<SummaryView> summary(@PathParam("id") String id, @QueryParam("attempt") String attempt) {
         UUID executionId = Check.uuid(id, "execution id");
         Integer n = attempt == null ? null : attempt(attempt);

@@ -26,6 +26,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -37,6 +42,7 @@ import java.util.regex.Pattern;
 
 /** Suspend, waitpoints and signals (api.md §4). */
 @Path("/v1/executions")
+@Tag(name = "Suspension", description = "Suspend on waitpoints, signal them with their tokens, resume as the same attempt")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class SuspensionResource {
@@ -62,10 +68,31 @@ public class SuspensionResource {
 
     public record WaitpointList(List<ListedWaitpoint> waitpoints, String nextCursor) { }
 
-    public record SignalAnswer(String outcome, UUID signalId) { }
+    public record SignalAnswer(@Schema(enumeration = {"accepted", "resumed", "duplicate"}) String outcome,
+                               UUID signalId) { }
+
+    /** One signal as a resume claim or an already_satisfied answer carries it. */
+    public record ResumeSignal(UUID signalId, UUID waitpointId, String key, String name, String source,
+                               @Schema(description = "Any JSON value") Object payload, long acceptedAtMs) { }
+
+    /**
+     * The shape of the suspend answer, for the OpenAPI document (the service hands over the JSON
+     * text, so that a repeat returns the first answer byte for byte).
+     */
+    public record SuspendAnswer(@Schema(enumeration = {"suspended", "already_satisfied"}) String outcome,
+                                UUID suspensionId, List<WaitpointView> waitpoints,
+                                @Schema(description = "Only with already_satisfied") List<ResumeSignal> resumeSignals) { }
 
     @POST
     @Path("/{id}/suspend")
+    @Operation(summary = "Suspend the leased execution on waitpoints until a condition holds (api.md §4)")
+    @APIResponse(responseCode = "200", description = "suspended (lease released), or already_satisfied by buffered "
+            + "signals (lease kept); a repeat with the same idempotency_key gets the first answer",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SuspendAnswer.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input, invalid_json, invalid_condition")
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", description = "The fence conflicts (execution_not_active, lease_revoked, "
+            + "lease_expired, stale_lease); idempotency_conflict (the key was used for another request or lease)")
     public Uni<Response> suspend(@PathParam("id") String id, SuspendRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         SuspendRequest b = Check.body(body);
@@ -109,6 +136,13 @@ public class SuspensionResource {
 
     @POST
     @Path("/{id}/waitpoints")
+    @Operation(summary = "Make a waitpoint before suspending; it buffers signals that arrive early (api.md §4)")
+    @APIResponse(responseCode = "201", description = "Created, with its token",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WaitpointView.class)))
+    @APIResponse(responseCode = "200", description = "An open waitpoint of this key exists already: that one",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WaitpointView.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", ref = ApiDocs.FENCE_CONFLICT)
     public Uni<Response> createWaitpoint(@PathParam("id") String id, CreateWaitpointRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         CreateWaitpointRequest b = Check.body(body);
@@ -123,6 +157,11 @@ public class SuspensionResource {
 
     @GET
     @Path("/{id}/waitpoints")
+    @Operation(summary = "An execution's waitpoints, oldest first, without tokens (api.md §4)")
+    @APIResponse(responseCode = "200", description = "One page; next_cursor is null on the last",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WaitpointList.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (limit), invalid_cursor")
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
     public Uni<WaitpointList> waitpoints(@PathParam("id") String id, @QueryParam("limit") String limit,
                                          @QueryParam("cursor") String cursor) {
         UUID executionId = Check.uuid(id, "execution id");
@@ -137,6 +176,13 @@ public class SuspensionResource {
 
     @POST
     @Path("/{id}/signals")
+    @Operation(summary = "Signal a waitpoint with its token (api.md §4)")
+    @APIResponse(responseCode = "202", description = "accepted (buffered or counted), resumed (the condition holds now), "
+            + "or duplicate (this idempotency_key was seen: the original signal_id)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SignalAnswer.class)))
+    @APIResponse(responseCode = "403", description = "invalid_token: the token does not verify for this waitpoint")
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "409", description = "waitpoint_closed: the waitpoint closed or expired (with state)")
     public Uni<Response> signal(@PathParam("id") String id, SignalRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         SignalRequest b = Check.body(body);

@@ -4,7 +4,6 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 /** Typed configuration under {@code flowfabric.*}; see the README's configuration table. */
@@ -23,6 +22,12 @@ public interface FlowfabricConfig {
     Sweep sweep();
 
     Flow flow();
+
+    Metrics metrics();
+
+    Budget budget();
+
+    Events events();
 
     Waitpoint waitpoint();
 
@@ -54,6 +59,14 @@ public interface FlowfabricConfig {
         /** Interval of the suspension-timeout and pending-waitpoint-expiry sweep. */
         @WithDefault("1s")
         String suspensionEvery();
+
+        /** Interval of the worker registry TTL sweep. */
+        @WithDefault("5s")
+        String workerEvery();
+
+        /** Interval of the budget sweep (due resets, expired dedup keys). */
+        @WithDefault("5s")
+        String budgetEvery();
     }
 
     interface Waitpoint {
@@ -61,8 +74,11 @@ public interface FlowfabricConfig {
         @WithDefault("24h")
         Duration grace();
 
-        /** Token secrets by key id (hex, at least 32 bytes), added to the shared key table at boot. */
-        Map<String, String> secrets();
+        /**
+         * Token secrets, {@code kid=hex[,kid=hex...]} (hex of at least 32 bytes), added to the shared
+         * key table at boot. One property, so one environment variable or Kubernetes secret holds them.
+         */
+        Optional<String> secrets();
 
         /** The configured key id that signs; needed only when several secrets are configured. */
         Optional<String> activeKid();
@@ -82,6 +98,46 @@ public interface FlowfabricConfig {
         long tailRecheckMs();
     }
 
+    interface Budget {
+        /** How long a usage report's dedup_key is remembered. */
+        @WithDefault("86400000")
+        long dedupTtlMs();
+    }
+
+    interface Events {
+        /** SSE streams re-read the log this often when no LISTEN/NOTIFY wake-up arrives. */
+        @WithDefault("1000")
+        long pollIntervalMs();
+
+        /** How long an event read waits for transactions that may still commit earlier ids. */
+        @WithDefault("2000")
+        long horizonWaitMs();
+
+        Relay relay();
+
+        interface Relay {
+            /** Publish the event log to the {@code flowfabric-events} channel. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** Interval of the outbox relay. */
+            @WithDefault("1s")
+            String every();
+
+            /** Events one relay round publishes at most before it records its progress. */
+            @WithDefault("500")
+            int batchSize();
+
+            /** The relay lease: another replica takes over when the holder stops renewing it. */
+            @WithDefault("15000")
+            long leaseMs();
+
+            /** How long the relay waits for the connector to acknowledge a batch. */
+            @WithDefault("10000")
+            long ackTimeoutMs();
+        }
+    }
+
     interface Flow {
         /** Interval of the flow repair sweep (edges a crash left pending, owed member cancels). */
         @WithDefault("15s")
@@ -93,5 +149,15 @@ public interface FlowfabricConfig {
          */
         @WithDefault("10000")
         long cancelWaitMs();
+    }
+
+    interface Metrics {
+        /** How often each replica recounts {@code ff_queue_depth} (one grouped count over unfinished executions). */
+        @WithDefault("15s")
+        String queueDepthEvery();
+
+        /** Distinct lanes that get their own {@code lane} label; later lanes share the label {@code _other}. */
+        @WithDefault("100")
+        int maxLanes();
     }
 }

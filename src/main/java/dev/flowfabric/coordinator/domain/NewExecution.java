@@ -14,8 +14,11 @@ public record NewExecution(
         return delayUntilMs != null && delayUntilMs > now;
     }
 
-    /** Same request as an existing row, as far as idempotency cares. */
+    /**
+     * Same request as an existing row, as far as idempotency cares. The namespace counts too: an
+     * execution id reused from another namespace must not hand that namespace's execution back.
+     */
     public boolean sameWorkAs(Execution existing) {
-        return lane.equals(existing.lane()) && kind.equals(existing.kind());
+        return namespace.equals(existing.namespace()) && lane.equals(existing.lane()) && kind.equals(existing.kind());
     }
 }

@@ -2,14 +2,16 @@ package dev.flowfabric.coordinator.service;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
 import dev.flowfabric.coordinator.domain.Claimed;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import dev.flowfabric.coordinator.store.SuspensionStore;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
@@ -17,26 +19,57 @@ import java.util.List;
 @ApplicationScoped
 public class ClaimService {
 
+    private static final int MAX_ADMISSION_ROUNDS = 4;
     private static final Comparator<Claimed> CLAIM_ORDER = Comparator.comparingInt(Claimed::priority).reversed()
             .thenComparingLong(Claimed::createdAtMs);
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore store;
     private final SuspensionStore suspensions;
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final long pollIntervalMs;
 
-    ClaimService(Pool pool, ExecutionStore store, SuspensionStore suspensions, WorkSignals signals,
-                 TransitionHooks hooks, Clock clock, FlowfabricConfig config) {
+    ClaimService(ExecutionStore store, SuspensionStore suspensions, WorkSignals signals, TransitionHooks hooks,
+                 Clock clock, FlowfabricConfig config, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
+        this.metrics = metrics;
         this.hooks = hooks;
         this.suspensions = suspensions;
-        this.pool = pool;
         this.store = store;
         this.signals = signals;
         this.clock = clock;
         this.pollIntervalMs = config.claim().pollIntervalMs();
+    }
+
+    /**
+     * Claims up to {@code max} in this transaction. When a quota policy had room for fewer of the
+     * candidates than the statement picked, the policy is full now (this transaction sees its own
+     * counters), so another round looks past it for the places left; each round fills a policy or
+     * ends the search.
+     */
+    private Uni<List<Claimed>> admit(SqlConnection c, ExecutionStore.ClaimQuery query, int max, long now,
+                                     int roundsLeft) {
+        return store.claim(c, query, max, now).call(batch -> store.recordAdmissions(c, batch.admissions(), now))
+                .invoke(batch -> {
+                    if (batch.refusedByQuota() > 0) {
+                        // The statement cannot tell a full window from full concurrency; one label says both.
+                        metrics.quotaHit("capacity");
+                    }
+                })
+                .flatMap(batch -> {
+            int missing = max - batch.claims().size();
+            if (batch.refusedByQuota() == 0 || missing == 0 || roundsLeft <= 1) {
+                return Uni.createFrom().item(batch.claims());
+            }
+            return admit(c, query, missing, now, roundsLeft - 1).map(more -> {
+                List<Claimed> all = new ArrayList<>(batch.claims());
+                all.addAll(more);
+                return all;
+            });
+        });
     }
 
     public Uni<List<Claimed>> claim(ExecutionStore.ClaimQuery query, long waitMs) {
@@ -46,9 +79,10 @@ public class ClaimService {
     private Uni<List<Claimed>> claimUntil(ExecutionStore.ClaimQuery query, long deadline) {
         long seen = signals.generation(query.lane());
         long now = clock.millis();
-        return pool.withTransaction(c -> store.claim(c, query, now)
+        return metrics.timeClaim(query.lane(), () -> tx.run(c -> admit(c, query, query.max(), now,
+                                MAX_ADMISSION_ROUNDS)
                         .call(claims -> hooks.after(c, claims.stream().map(Claimed::transition).toList(), now))
-                        .chain(claims -> withResumeSignals(c, claims)))
+                        .chain(claims -> withResumeSignals(c, claims))))
                 .flatMap(claims -> {
             if (!claims.isEmpty()) {
                 return Uni.createFrom().item(claims.stream().sorted(CLAIM_ORDER).toList());

@@ -9,11 +9,11 @@ import dev.flowfabric.coordinator.domain.Partitions;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
 import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.ExecutionReads;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import dev.flowfabric.coordinator.store.FlowStore;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -34,19 +34,21 @@ public class ExecutionService {
 
     private static final List<String> NON_TERMINAL = List.of("submitted", "runnable", "active", "suspended");
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore store;
     private final FlowStore flows;
     private final ExecutionReads reads;
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final int partitions;
 
-    ExecutionService(Pool pool, ExecutionStore store, FlowStore flows, ExecutionReads reads, WorkSignals signals,
-                     TransitionHooks hooks, Clock clock, FlowfabricConfig config) {
+    ExecutionService(ExecutionStore store, FlowStore flows, ExecutionReads reads, WorkSignals signals,
+                     TransitionHooks hooks, Clock clock, FlowfabricConfig config, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
+        this.metrics = metrics;
         this.hooks = hooks;
-        this.pool = pool;
         this.store = store;
         this.flows = flows;
         this.reads = reads;
@@ -62,9 +64,11 @@ public class ExecutionService {
      */
     public Uni<List<Created>> create(List<CreateExecution> requests, boolean batch) {
         long now = clock.millis();
-        return pool.withTransaction(c -> createIn(c, requests, Set.of(), batch, now))
+        return tx.run(c -> createIn(c, requests, Set.of(), batch, now))
                 .invoke(results -> signals.wakeCommitted(results.stream().filter(Created::created)
-                        .map(r -> Transition.of(r.execution(), false, false)).toList()));
+                        .map(r -> Transition.of(r.execution(), false, false)).toList()))
+                .invoke(results -> results.stream().filter(Created::created)
+                        .forEach(r -> metrics.created(r.execution().lane())));
     }
 
     /**
@@ -100,7 +104,7 @@ public class ExecutionService {
         long now = clock.millis();
         var termination = new ExecutionStore.Termination("cancelled", "cancelled", NON_TERMINAL, reason,
                 "execution.cancelled", null);
-        return pool.withTransaction(c -> store.terminate(c, id, termination, now).flatMap(done -> {
+        return tx.run(c -> store.terminate(c, id, termination, now).flatMap(done -> {
             if (done.isPresent()) {
                 return hooks.after(c, List.of(done.get().transition()), now).replaceWith(done.get().execution());
             }
@@ -117,7 +121,7 @@ public class ExecutionService {
 
     public Uni<Execution> setPriority(UUID id, int priority) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.setPriority(c, id, priority, now)
+        return tx.run(c -> store.setPriority(c, id, priority, now)
                 .flatMap(done -> done.isPresent() ? Uni.createFrom().item(done.get())
                         : refuse(c, id, ProblemKind.NOT_RUNNABLE, "priority can change only while waiting or delayed")));
     }
@@ -137,7 +141,7 @@ public class ExecutionService {
     /** One guarded change in a transaction: hooks and NOTIFY inside, local wake-up after commit. */
     private Uni<Execution> changed(long now, Function<SqlConnection, Uni<Optional<Execution>>> change,
                                    boolean leaseEnded, Function<SqlConnection, Uni<Execution>> otherwise) {
-        return pool.withTransaction(c -> change.apply(c).flatMap(done -> {
+        return tx.run(c -> change.apply(c).flatMap(done -> {
                     if (done.isEmpty()) {
                         return otherwise.apply(c);
                     }

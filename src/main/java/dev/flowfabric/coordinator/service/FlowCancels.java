@@ -41,6 +41,7 @@ public class FlowCancels {
     private static final Logger LOG = Logger.getLogger(FlowCancels.class);
     private static final Duration RETRY_BUSY = Duration.ofMillis(20);
 
+    private final Transactions tx;
     private final Pool pool;
     private final FlowStore flows;
     private final EdgeStore edges;
@@ -51,7 +52,8 @@ public class FlowCancels {
     private final AtomicBoolean draining = new AtomicBoolean();
 
     FlowCancels(Pool pool, FlowStore flows, EdgeStore edges, TransitionHooks hooks, Clock clock,
-                FlowfabricConfig config) {
+                FlowfabricConfig config, Transactions tx) {
+        this.tx = tx;
         this.pool = pool;
         this.flows = flows;
         this.edges = edges;
@@ -80,7 +82,7 @@ public class FlowCancels {
      * locked, so this waits for no member.
      */
     public Uni<Recorded> record(UUID flowId, FlowCancelPolicy policy, String reason, long now) {
-        return pool.withTransaction(c -> flows.lockFlows(c, List.of(flowId)).flatMap(found -> {
+        return tx.run(c -> flows.lockFlows(c, List.of(flowId)).flatMap(found -> {
             FlowStore.Header flow = found.get(flowId);
             if (flow == null) {
                 throw Problem.notFound("flow", flowId);
@@ -154,6 +156,11 @@ public class FlowCancels {
         return drainBatch(null).flatMap(n -> n < batch ? Uni.createFrom().item(n) : drainOwed().map(m -> n + m));
     }
 
+    /** Member cancels still owed by the durable backlog, across all flows. */
+    public Uni<Long> owedDepth() {
+        return flows.countOwed(pool, null).map(Number::longValue);
+    }
+
     /**
      * After a commit that owed cancels (siblings busy at the time): drains them, retrying shortly
      * while rows stay busy, up to {@code flowfabric.flow.cancel-wait-ms}. One such drain at a time
@@ -184,7 +191,7 @@ public class FlowCancels {
      */
     private Uni<Integer> drainBatch(UUID flowId) {
         long now = clock.millis();
-        return pool.withTransaction(c -> flows.lockPendingCancels(c, flowId, batch).flatMap(owed -> {
+        return tx.run(c -> flows.lockPendingCancels(c, flowId, batch).flatMap(owed -> {
             if (owed.isEmpty()) {
                 return Uni.createFrom().item(0);
             }

@@ -9,13 +9,12 @@ import dev.flowfabric.coordinator.domain.Partitions;
 import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
 import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.EdgeStore;
 import dev.flowfabric.coordinator.store.FlowReads;
 import dev.flowfabric.coordinator.store.FlowStore;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -43,7 +42,7 @@ import java.util.function.Function;
 @ApplicationScoped
 public class FlowService {
 
-    private final Pool pool;
+    private final Transactions tx;
     private final FlowStore flows;
     private final EdgeStore edges;
     private final FlowReads reads;
@@ -53,10 +52,13 @@ public class FlowService {
     private final Clock clock;
     private final int partitions;
 
-    FlowService(Pool pool, FlowStore flows, EdgeStore edges, FlowReads reads, ExecutionService executions,
+    private final FlowMetrics metrics;
+
+    FlowService(FlowStore flows, EdgeStore edges, FlowReads reads, ExecutionService executions,
                 FlowResolution resolution, WorkSignals signals, Clock clock,
-                FlowfabricConfig config) {
-        this.pool = pool;
+                FlowfabricConfig config, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
+        this.metrics = metrics;
         this.flows = flows;
         this.edges = edges;
         this.reads = reads;
@@ -91,12 +93,13 @@ public class FlowService {
         short partition = Partitions.forFlow(flowId, partitions);
         Plan plan = plan(flowId, cmd);
         long now = clock.millis();
-        return pool.withTransaction(c -> resolution.inScope(c, now, List.of(flowId),
+        return tx.run(c -> resolution.inScope(c, now, List.of(flowId),
                         () -> flows.insertIfAbsent(c, flowId, partition, cmd.namespace(), cmd.kind(), now)
                                 .flatMap(inserted -> inserted
                                         ? build(c, flowId, partition, plan, now)
                                         : repeat(c, flowId, cmd))))
                 .invoke(built -> signals.wakeCommitted(built.made()))
+                .invoke(built -> built.made().forEach(t -> metrics.created(t.lane())))
                 .flatMap(built -> reads.view(flowId).map(v -> new FlowCreated(v.orElseThrow(), built.nodes(),
                         built.created())));
     }
@@ -226,7 +229,7 @@ public class FlowService {
     /** Adds an existing execution of the flow's partition to the flow. */
     public Uni<Joined> addMember(UUID flowId, UUID executionId) {
         long now = clock.millis();
-        return graphChange(c -> resolution.inScope(c, now, List.of(flowId), () -> edges.lockExecution(c, executionId)
+        return tx.run(c -> resolution.inScope(c, now, List.of(flowId), () -> edges.lockExecution(c, executionId)
                 .flatMap(found -> {
                     EdgeStore.Locked x = found.orElseThrow(() -> Problem.notFound("execution", executionId));
                     return flow(c, flowId).flatMap(flow -> {
@@ -260,7 +263,7 @@ public class FlowService {
         }
         long now = clock.millis();
         var edge = new EdgeStore.NewEdge(UUID.randomUUID(), from, to, condition.wire());
-        return graphChange(c -> resolution.inScope(c, now, List.of(flowId), () -> precheck(c, flowId, expectedRevision)
+        return tx.run(c -> resolution.inScope(c, now, List.of(flowId), () -> precheck(c, flowId, expectedRevision)
                 .flatMap(pre -> edges.reaches(c, pre.partitionKey(), from, to))
                 .invoke(closes -> refuseCycle(closes, from, to))
                 .chain(() -> member(c, flowId, from, "from"))
@@ -292,7 +295,7 @@ public class FlowService {
     /** Sets how a downstream that never ran joins its edges, and applies it at once. */
     public Uni<EdgeGroup> putGroup(UUID flowId, UUID downstreamId, EdgeGroup group) {
         long now = clock.millis();
-        return graphChange(c -> resolution.inScope(c, now, List.of(flowId), () -> precheck(c, flowId, null)
+        return tx.run(c -> resolution.inScope(c, now, List.of(flowId), () -> precheck(c, flowId, null)
                 .flatMap(pre -> member(c, flowId, downstreamId, "downstream"))
                 .flatMap(down -> {
                     if (down.terminal() || !down.neverClaimed()) {
@@ -369,13 +372,4 @@ public class FlowService {
         }
     }
 
-    /** A graph change in one transaction; a deadlock victim (see the class comment) tries again. */
-    private <T> Uni<T> graphChange(Function<SqlConnection, Uni<T>> change) {
-        return pool.withTransaction(change)
-                .onFailure(FlowService::deadlocked).retry().atMost(3);
-    }
-
-    private static boolean deadlocked(Throwable e) {
-        return e instanceof PgException p && "40P01".equals(p.getSqlState());
-    }
 }

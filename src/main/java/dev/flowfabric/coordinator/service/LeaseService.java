@@ -6,6 +6,7 @@ import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.RetryPolicy;
 import dev.flowfabric.coordinator.domain.States.FailureCategory;
 import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import dev.flowfabric.coordinator.store.ExecutionStore.Completion;
 import dev.flowfabric.coordinator.store.ExecutionStore.FenceFacts;
@@ -17,10 +18,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -34,15 +35,19 @@ public class LeaseService {
 
     private static final List<String> ACTIVE = List.of("active");
 
+    private final Transactions tx;
     private final Pool pool;
     private final ExecutionStore store;
     private final WorkSignals signals;
     private final RetryPolicies policies;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
 
     LeaseService(Pool pool, ExecutionStore store, WorkSignals signals, RetryPolicies policies, TransitionHooks hooks,
-                 Clock clock) {
+                 Clock clock, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
+        this.metrics = metrics;
         this.hooks = hooks;
         this.pool = pool;
         this.store = store;
@@ -68,8 +73,10 @@ public class LeaseService {
     public Uni<ExecutionStore.Renewal> renew(UUID id, Fence.Token fence, long ttlMs) {
         long now = clock.millis();
         return store.renew(pool, id, fence, ttlMs, now).flatMap(done -> done.isPresent()
-                ? Uni.createFrom().item(done.get())
-                : refuse(pool, id, fence, now));
+                        ? Uni.createFrom().item(done.get())
+                        : this.<ExecutionStore.Renewal>refuse(pool, id, fence, now))
+                .invoke(renewed -> metrics.renewal(true))
+                .onFailure().invoke(refused -> metrics.renewal(false));
     }
 
     public Uni<Void> progress(UUID id, Fence.Token fence, Integer percent, String message) {
@@ -81,7 +88,7 @@ public class LeaseService {
 
     public Uni<Execution> complete(UUID id, Fence.Token fence, String resultJson) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.completeFenced(c, List.of(new Completion(id, fence.leaseId(),
+        return tx.run(c -> store.completeFenced(c, List.of(new Completion(id, fence.leaseId(),
                         fence.leaseEpoch(), resultJson)), now)
                 .call(done -> hooks.after(c, ended(done.values()), now))
                 .flatMap(done -> done.containsKey(id) ? Uni.createFrom().item(done.get(id))
@@ -90,29 +97,29 @@ public class LeaseService {
                                 : Uni.createFrom().failure(refusal(f, fence, now)))));
     }
 
-    /** Completes many leased executions in one transaction; each item is fenced and judged alone. */
+    /**
+     * Completes many leased executions in one transaction; each item is fenced and judged alone. An
+     * item naming an execution no other item names, and that the statement completed, is the one whose
+     * fence held; every other item is judged by the facts as they stand after the statement.
+     */
     public Uni<List<ItemResult>> completeAll(List<Completion> items) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.completeFenced(c, items, now)
+        Map<UUID, Integer> mentions = new HashMap<>();
+        items.forEach(item -> mentions.merge(item.executionId(), 1, Integer::sum));
+        return tx.run(c -> store.completeFenced(c, items, now)
                 .call(done -> hooks.after(c, ended(done.values()), now)).flatMap(done -> {
-            // An item is judged by the facts unless it is the first mention of an execution this call completed.
-            Set<UUID> seen = new HashSet<>();
-            List<Completion> toJudge = new ArrayList<>();
-            for (Completion item : items) {
-                if (!(done.containsKey(item.executionId()) && seen.add(item.executionId()))) {
-                    toJudge.add(item);
-                }
-            }
+            List<Completion> toJudge = items.stream()
+                    .filter(item -> !(done.containsKey(item.executionId()) && mentions.get(item.executionId()) == 1))
+                    .toList();
             Uni<List<FenceFacts>> facts = toJudge.isEmpty() ? Uni.createFrom().item(List.of())
                     : store.fenceFacts(c, toJudge.stream().map(Completion::executionId).toList(),
                             toJudge.stream().map(Completion::leaseId).toList());
             return facts.map(f -> {
                 List<ItemResult> out = new ArrayList<>(items.size());
-                Set<UUID> reported = new HashSet<>();
                 int next = 0;
                 for (Completion item : items) {
                     Execution e = done.get(item.executionId());
-                    if (e != null && reported.add(item.executionId())) {
+                    if (e != null && mentions.get(item.executionId()) == 1) {
                         out.add(new ItemResult(item.executionId(), 200, null, e.publicState()));
                     } else {
                         out.add(judge(item, f.get(next++), now));
@@ -137,7 +144,7 @@ public class LeaseService {
     public Uni<FailOutcome> fail(UUID id, Fence.Token fence, String errorJson, FailureCategory category,
                                  boolean retryable) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
+        return tx.run(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
                 ? failLocked(c, locked.get(), errorJson, category, retryable, "failure", now)
                 : facts(c, id, fence).map(f -> {
                     if (Fence.isReplay(f.lease(), fence.leaseEpoch(), "retry")) {
@@ -163,6 +170,9 @@ public class LeaseService {
             return store.scheduleRetry(c, locked, now, retry.notBeforeMs(), errorJson, cause)
                     .flatMap(done -> {
                         List<Transition> t = done.map(r -> List.of(r.transition())).orElse(List.of());
+                        if (done.isPresent()) {
+                            metrics.retried(c, locked.lane());
+                        }
                         return hooks.after(c, t, now).call(() -> signals.announce(c, t))
                                 .replaceWith(new FailOutcome(true, retry.notBeforeMs(), retry.nextAttemptIndex(), t));
                     });
@@ -179,7 +189,7 @@ public class LeaseService {
 
     public Uni<Execution> delay(UUID id, Fence.Token fence, long untilMs) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> {
+        return tx.run(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> {
             if (locked.isEmpty()) {
                 return refuse(c, id, fence, now);
             }
@@ -191,18 +201,20 @@ public class LeaseService {
         })).invoke(e -> signals.wakeCommitted(List.of(Transition.of(e, false, true))));
     }
 
-    /** The lease holder cancels its own execution. */
+    /**
+     * The lease holder cancels its own execution. Unlike complete and fail this has no replay: the
+     * stored facts cannot tell the holder's cancel from an operator's, and after an operator cancel
+     * the holder must get {@code execution_not_active} (api.md §1.4), which a repeat gets too.
+     */
     public Uni<Execution> cancel(UUID id, Fence.Token fence, String reason) {
         long now = clock.millis();
         var termination = new ExecutionStore.Termination("cancelled", "cancelled", ACTIVE, reason,
                 "execution.cancelled", null);
-        return pool.withTransaction(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
+        return tx.run(c -> store.lockFenced(c, id, fence, now).flatMap(locked -> locked.isPresent()
                 ? store.terminate(c, id, termination, now).map(Optional::orElseThrow)
                         .call(ended -> hooks.after(c, List.of(ended.transition()), now))
                         .map(ExecutionStore.Ended::execution)
-                : facts(c, id, fence).flatMap(f -> Fence.isReplay(f.lease(), fence.leaseEpoch(), "cancelled")
-                        ? store.find(c, id).map(e -> e.orElseThrow())
-                        : Uni.createFrom().failure(refusal(f, fence, now)))));
+                : refuse(c, id, fence, now)));
     }
 
     private static List<Transition> ended(java.util.Collection<Execution> executions) {

@@ -12,7 +12,6 @@ import dev.flowfabric.coordinator.store.SuspensionStore.SignalRow;
 import dev.flowfabric.coordinator.store.SuspensionStore.SignalTarget;
 import dev.flowfabric.coordinator.store.SuspensionStore.WaitpointRow;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -33,7 +32,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class SignalService {
 
-    private final Pool pool;
+    private final Transactions tx;
     private final SuspensionStore store;
     private final WaitpointKeys keys;
     private final TransitionHooks hooks;
@@ -41,9 +40,9 @@ public class SignalService {
     private final ObjectMapper json;
     private final Clock clock;
 
-    SignalService(Pool pool, SuspensionStore store, WaitpointKeys keys, TransitionHooks hooks, WorkSignals work,
+    SignalService(Transactions tx, SuspensionStore store, WaitpointKeys keys, TransitionHooks hooks, WorkSignals work,
                   ObjectMapper json, Clock clock) {
-        this.pool = pool;
+        this.tx = tx;
         this.store = store;
         this.keys = keys;
         this.hooks = hooks;
@@ -61,7 +60,7 @@ public class SignalService {
 
     public Uni<Outcome> deliver(UUID executionId, Signal signal) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.lockForSignal(c, executionId).chain(target -> {
+        return tx.run(c -> store.lockForSignal(c, executionId).chain(target -> {
             if (target.isEmpty()) {
                 throw Problem.notFound("execution", executionId);
             }

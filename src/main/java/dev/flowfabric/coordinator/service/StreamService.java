@@ -32,6 +32,7 @@ public class StreamService {
 
     private static final int TAIL_BATCH = 200;
 
+    private final Transactions tx;
     private final Pool pool;
     private final StreamStore store;
     private final ExecutionStore executions;
@@ -42,8 +43,9 @@ public class StreamService {
     private final long recheckMs;
     private final AtomicInteger tails = new AtomicInteger();
 
-    StreamService(Pool pool, StreamStore store, ExecutionStore executions, StreamSignals signals, Clock clock,
+    StreamService(Transactions tx, Pool pool, StreamStore store, ExecutionStore executions, StreamSignals signals, Clock clock,
                   FlowfabricConfig config) {
+        this.tx = tx;
         this.pool = pool;
         this.store = store;
         this.executions = executions;
@@ -60,7 +62,7 @@ public class StreamService {
     public Uni<Appended> append(UUID id, int attempt, Fence.Token fence, String frameType, FrameMode mode,
                                 String payloadJson) {
         long now = clock.millis();
-        return pool.withTransaction(c -> store.append(c, id, attempt, fence.leaseId(), fence.leaseEpoch(), now,
+        return tx.run(c -> store.append(c, id, attempt, fence.leaseId(), fence.leaseEpoch(), now,
                         frameType, mode.wire(), payloadJson, signals.replicaId())
                 .chain(done -> {
                     if (done.isEmpty()) {

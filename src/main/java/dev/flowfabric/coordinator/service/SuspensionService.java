@@ -22,7 +22,6 @@ import dev.flowfabric.coordinator.store.SuspensionStore.WaitpointRef;
 import dev.flowfabric.coordinator.store.WaitpointKeyStore.Key;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -50,7 +49,7 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class SuspensionService {
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore executions;
     private final SuspensionStore store;
     private final WaitpointKeys keys;
@@ -58,9 +57,9 @@ public class SuspensionService {
     private final ObjectMapper json;
     private final Clock clock;
 
-    SuspensionService(Pool pool, ExecutionStore executions, SuspensionStore store, WaitpointKeys keys,
+    SuspensionService(Transactions tx, ExecutionStore executions, SuspensionStore store, WaitpointKeys keys,
                       TransitionHooks hooks, ObjectMapper json, Clock clock) {
-        this.pool = pool;
+        this.tx = tx;
         this.executions = executions;
         this.store = store;
         this.keys = keys;
@@ -80,7 +79,7 @@ public class SuspensionService {
     public Uni<String> suspend(UUID id, Fence.Token fence, Suspend request) {
         long now = clock.millis();
         String digest = digest(request);
-        return pool.withTransaction(c -> executions.lockFenced(c, id, fence, now).chain(locked -> prior(c, id, request)
+        return tx.run(c -> executions.lockFenced(c, id, fence, now).chain(locked -> prior(c, id, request)
                 .chain(prior -> {
                     if (prior.isPresent()) {
                         return Uni.createFrom().item(replay(prior.get(), fence, digest));
@@ -210,7 +209,7 @@ public class SuspensionService {
     public Uni<IssuedWaitpoint> createWaitpoint(UUID id, Fence.Token fence, String key, Long expiresInMs) {
         long now = clock.millis();
         Long expiresAt = expiresInMs == null ? null : now + expiresInMs;
-        return pool.withTransaction(c -> executions.lockFenced(c, id, fence, now).chain(locked -> {
+        return tx.run(c -> executions.lockFenced(c, id, fence, now).chain(locked -> {
             if (locked.isEmpty()) {
                 return this.<IssuedWaitpoint>refuse(c, id, fence, now);
             }

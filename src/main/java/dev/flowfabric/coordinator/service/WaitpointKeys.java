@@ -9,7 +9,6 @@ import dev.flowfabric.coordinator.store.WaitpointKeyStore.Key;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -37,21 +36,20 @@ public class WaitpointKeys {
     private static final int MIN_SECRET_BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Pool pool;
+    private final Transactions tx;
     private final WaitpointKeyStore store;
     private final Clock clock;
     private final long graceMs;
     private final Map<String, byte[]> configured;
     private final Optional<String> configuredSigner;
 
-    WaitpointKeys(Pool pool, WaitpointKeyStore store, Clock clock, FlowfabricConfig config) {
-        this.pool = pool;
+    WaitpointKeys(Transactions tx, WaitpointKeyStore store, Clock clock, FlowfabricConfig config) {
+        this.tx = tx;
         this.store = store;
         this.clock = clock;
         FlowfabricConfig.Waitpoint w = config.waitpoint();
         this.graceMs = w.grace().toMillis();
-        this.configured = new LinkedHashMap<>();
-        w.secrets().forEach((kid, hex) -> configured.put(checkKid(kid), secret(hex, "flowfabric.waitpoint.secrets." + kid)));
+        this.configured = w.secrets().map(WaitpointKeys::parseSecrets).orElse(Map.of());
         if (w.activeKid().isPresent() && !configured.containsKey(w.activeKid().get())) {
             throw new IllegalStateException("flowfabric.waitpoint.active-kid names no configured secret");
         }
@@ -65,7 +63,7 @@ public class WaitpointKeys {
     public record Rotated(String kid, String previousKid, Long previousValidUntilMs) { }
 
     void onStart(@Observes StartupEvent event) {
-        pool.withTransaction(this::bootstrap).await().atMost(Duration.ofSeconds(30));
+        tx.run(this::bootstrap).await().atMost(Duration.ofSeconds(30));
     }
 
     private Uni<Void> bootstrap(SqlClient c) {
@@ -138,7 +136,7 @@ public class WaitpointKeys {
         checkKidInput(kid);
         byte[] secret = secretInput(secretHex);
         long now = clock.millis();
-        return pool.withTransaction(c -> store.lock(c).chain(() -> store.find(c, kid)).chain(existing -> {
+        return tx.run(c -> store.lock(c).chain(() -> store.find(c, kid)).chain(existing -> {
             if (existing.isEmpty()) {
                 return store.insertIfAbsent(c, kid, secret, "admin", now, false, null)
                         .chain(() -> activate(c, kid, now));
@@ -170,6 +168,25 @@ public class WaitpointKeys {
                     }
                     return new Rotated(kid, previous.orElse(null), previous.isPresent() ? validUntil : null);
                 }));
+    }
+
+    /** {@code kid=hex[,kid=hex...]}; a mistake fails the boot, naming the key id but never the secret. */
+    static Map<String, byte[]> parseSecrets(String raw) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (String entry : raw.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int eq = entry.indexOf('=');
+            if (eq < 0) {
+                throw new IllegalStateException("flowfabric.waitpoint.secrets must be kid=hex[,kid=hex...]");
+            }
+            String kid = checkKid(entry.substring(0, eq).trim());
+            if (out.put(kid, secret(entry.substring(eq + 1), "the secret of waitpoint key '" + kid + "'")) != null) {
+                throw new IllegalStateException("waitpoint key '" + kid + "' is configured twice");
+            }
+        }
+        return out;
     }
 
     private static String checkKid(String kid) {

@@ -2,6 +2,7 @@ package dev.flowfabric.coordinator.service;
 
 import dev.flowfabric.coordinator.domain.Transition;
 import dev.flowfabric.coordinator.store.ExecutionStore;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Multi;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -30,6 +31,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * waiters directly after commit; work made elsewhere arrives by LISTEN/NOTIFY on {@code ff_work}
  * (payload {@code replica|count|lane}). Both are hints: a waiter also re-checks on a timer, so a
  * lost notification costs latency, never work.
+ *
+ * <p>It also holds the replica's draining flag. Graceful shutdown closes it first, before the HTTP
+ * layer waits for in-flight requests: readiness reports DOWN, waiting long-polls return 204 at
+ * once, and sweeps start no new batch. Only then do in-flight requests get their grace period,
+ * so a 30 s long-poll never holds up a shutdown.
  */
 @ApplicationScoped
 public class WorkSignals {
@@ -69,9 +75,14 @@ public class WorkSignals {
         subscriber = s;
     }
 
+    /** The first step of a graceful shutdown (SIGTERM), before in-flight requests are awaited. */
+    void drain(@Observes ShutdownDelayInitiatedEvent event) {
+        LOG.info("draining: readiness is down, long-polls return, sweeps stop between batches");
+        close();
+    }
+
     void stop(@Observes ShutdownEvent event) {
-        closed = true;
-        lanes.values().forEach(Lane::wakeAll);
+        close();
         PgSubscriber s = subscriber;
         if (s != null) {
             s.close();
@@ -81,6 +92,17 @@ public class WorkSignals {
     /** True once the service is shutting down: long-polls stop waiting. */
     public boolean closed() {
         return closed;
+    }
+
+    /** Starts draining: wakes every waiting long-poll; from now on none waits. */
+    public void close() {
+        closed = true;
+        lanes.values().forEach(Lane::wakeAll);
+    }
+
+    /** Undoes {@link #close()}: tests drain the one shared test instance and must hand it back working. */
+    void reopen() {
+        closed = false;
     }
 
     public String replicaId() {

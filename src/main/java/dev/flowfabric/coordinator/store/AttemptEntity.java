@@ -6,9 +6,8 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.ColumnTransformer;
 import org.hibernate.annotations.Immutable;
-import org.hibernate.annotations.JdbcTypeCode;
-import org.hibernate.type.SqlTypes;
 
 import java.io.Serializable;
 import java.util.Objects;
@@ -33,7 +32,7 @@ public class AttemptEntity extends PanacheEntityBase {
     @Column(name = "started_at_ms") public Long startedAtMs;
     @Column(name = "terminal_at_ms") public Long terminalAtMs;
     @Column(name = "outcome", columnDefinition = "text") public String outcome;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "error", columnDefinition = "jsonb") public String error;
+    @ColumnTransformer(read = "error::text") @Column(name = "error", columnDefinition = "jsonb") public String error;
 
     /** Composite primary key (partition_key, execution_id, attempt_index). */
     public static class Key implements Serializable {

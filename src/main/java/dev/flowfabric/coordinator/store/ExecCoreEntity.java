@@ -6,6 +6,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.ColumnTransformer;
 import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
@@ -16,7 +17,9 @@ import java.util.UUID;
 
 /**
  * Read model of {@code ff_exec_core}. Immutable on purpose: every write is a guarded statement in
- * {@link ExecutionSql}, so no entity flush can bypass a state guard.
+ * {@link ExecutionSql}, so no entity flush can bypass a state guard. JSON documents are read as
+ * text ({@code ::text}): the reactive driver decodes jsonb by the value's shape, and the JSON type
+ * mapping accepts only objects, while an input or result may be any JSON value.
  */
 @Entity
 @Immutable
@@ -46,10 +49,10 @@ public class ExecCoreEntity extends PanacheEntityBase {
     @Column(name = "deadline_at_ms") public Long deadlineAtMs;
     @JdbcTypeCode(SqlTypes.ARRAY) @Column(name = "required_capabilities", columnDefinition = "text[]")
     public String[] requiredCapabilities;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "tags", columnDefinition = "jsonb") public String tags;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "input", columnDefinition = "jsonb") public String input;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "result", columnDefinition = "jsonb") public String result;
-    @JdbcTypeCode(SqlTypes.JSON) @Column(name = "last_error", columnDefinition = "jsonb") public String lastError;
+    @ColumnTransformer(read = "tags::text") @Column(name = "tags", columnDefinition = "jsonb") public String tags;
+    @ColumnTransformer(read = "input::text") @Column(name = "input", columnDefinition = "jsonb") public String input;
+    @ColumnTransformer(read = "result::text") @Column(name = "result", columnDefinition = "jsonb") public String result;
+    @ColumnTransformer(read = "last_error::text") @Column(name = "last_error", columnDefinition = "jsonb") public String lastError;
     @Column(name = "progress_percent") public Short progressPercent;
     @Column(name = "progress_message", columnDefinition = "text") public String progressMessage;
     @Column(name = "idempotency_key", columnDefinition = "text") public String idempotencyKey;

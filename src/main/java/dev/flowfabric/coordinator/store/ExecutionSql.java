@@ -85,21 +85,77 @@ final class ExecutionSql {
      * partitions (SKIP LOCKED, so concurrent claimers never meet), open or re-lease their attempt
      * with a fresh lease and a higher epoch, and flip them to active, in one statement.
      * The kind of attempt follows from how the execution became runnable.
+     *
+     * <p>Admission (api.md §6) happens in the same statement. The scan passes over executions
+     * bound to an exhausted budget and those whose quota policy has no stripe with room, so they
+     * never take a place of the $4. Candidates with a quota policy then lock one stripe of it with
+     * room (SKIP LOCKED: claimers never wait for each other) and are admitted up to the room its
+     * counters leave; the rest stay runnable and are counted in {@code refused}, so the caller can
+     * look further. The caller records the admissions ({@link #RECORD_QUOTA_ADMISSIONS}) while it
+     * still holds the stripes, so claims without a quota run no quota statement at all. Without budgets or quotas this
+     * costs two probes of empty index ranges. The result always has one row: {@code refused}, and
+     * the claim columns (null when nothing was claimed).
      */
     static final String CLAIM_EXECUTIONS_IF_RUNNABLE = """
             WITH cand AS (
                 SELECT e.partition_key, e.execution_id, e.attempt_index, e.attempt_state, e.ownership_state,
-                       e.lease_epoch, e.attempt_timeout_ms
+                       e.lease_epoch, e.attempt_timeout_ms, e.quota_policy_id, e.priority, e.created_at_ms
                 FROM ff_exec_core e
                 WHERE e.lane_id = $1 AND e.namespace = $2
                   AND e.lifecycle_phase = 'runnable' AND e.eligibility_state = 'eligible_now'
                   AND e.required_capabilities <@ $3::text[]
                   AND (e.deadline_at_ms IS NULL OR e.deadline_at_ms > $5)
+                  AND NOT EXISTS (SELECT 1 FROM ff_budget b WHERE b.exhausted
+                        AND ff_budget_binds(b.scope, b.scope_id, b.budget_id, e.namespace, e.flow_id,
+                                            e.execution_id, e.budget_ids))
+                  AND (e.quota_policy_id IS NULL
+                       OR NOT EXISTS (SELECT 1 FROM ff_quota_policy q WHERE q.quota_policy_id = e.quota_policy_id)
+                       OR EXISTS (SELECT 1 FROM ff_quota_stripe s WHERE s.quota_policy_id = e.quota_policy_id
+                                  AND (s.concurrent_count < s.concurrent_share OR s.concurrent_share IS NULL)
+                                  AND (s.window_count < s.window_share OR s.window_share IS NULL
+                                       OR EXISTS (SELECT 1 FROM ff_quota_window w
+                                                  WHERE w.quota_policy_id = s.quota_policy_id AND w.stripe = s.stripe
+                                                    AND w.admitted_at_ms <= $5 - s.window_ms))))
                 ORDER BY e.priority DESC, e.created_at_ms
                 LIMIT $4
-                FOR UPDATE SKIP LOCKED
+                FOR UPDATE OF e SKIP LOCKED
+            ), room AS (
+                SELECT s.quota_policy_id, s.stripe,
+                       LEAST(COALESCE(s.window_share - (s.window_count - COALESCE(x.expired, 0)), 2147483647),
+                             COALESCE(s.concurrent_share - s.concurrent_count, 2147483647)) AS room
+                FROM (SELECT DISTINCT c.quota_policy_id FROM cand c WHERE c.quota_policy_id IS NOT NULL) p
+                CROSS JOIN LATERAL (
+                    SELECT * FROM ff_quota_stripe s
+                    WHERE s.quota_policy_id = p.quota_policy_id
+                      AND (s.concurrent_count < s.concurrent_share OR s.concurrent_share IS NULL)
+                      AND (s.window_count < s.window_share OR s.window_share IS NULL
+                           OR EXISTS (SELECT 1 FROM ff_quota_window w
+                                      WHERE w.quota_policy_id = s.quota_policy_id AND w.stripe = s.stripe
+                                        AND w.admitted_at_ms <= $5 - s.window_ms))
+                    ORDER BY s.stripe
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED) s
+                LEFT JOIN LATERAL (
+                    SELECT sum(w.admitted) AS expired FROM ff_quota_window w
+                    WHERE w.quota_policy_id = s.quota_policy_id AND w.stripe = s.stripe
+                      AND w.admitted_at_ms <= $5 - s.window_ms) x ON true
+            ), adm AS (
+                SELECT c.*, NULL::uuid AS held_quota, NULL::smallint AS held_stripe
+                FROM cand c
+                WHERE c.quota_policy_id IS NULL
+                   OR NOT EXISTS (SELECT 1 FROM ff_quota_policy q WHERE q.quota_policy_id = c.quota_policy_id)
+                UNION ALL
+                SELECT c.partition_key, c.execution_id, c.attempt_index, c.attempt_state, c.ownership_state,
+                       c.lease_epoch, c.attempt_timeout_ms, c.quota_policy_id, c.priority, c.created_at_ms,
+                       r.quota_policy_id, r.stripe
+                FROM (SELECT c.*, row_number() OVER (PARTITION BY c.quota_policy_id
+                                                     ORDER BY c.priority DESC, c.created_at_ms) AS rn
+                      FROM cand c WHERE c.quota_policy_id IS NOT NULL) c
+                JOIN room r ON r.quota_policy_id = c.quota_policy_id
+                WHERE c.rn <= r.room
             ), plan AS (
-                SELECT c.partition_key, c.execution_id, c.lease_epoch + 1 AS epoch, c.attempt_timeout_ms,
+                SELECT c.partition_key, c.execution_id, c.lease_epoch + 1 AS epoch, c.attempt_timeout_ms, c.held_quota,
+                       c.held_stripe,
                        CASE WHEN c.ownership_state IN ('lease_expired_reclaimable', 'lease_revoked')
                             THEN c.attempt_index + 1 ELSE c.attempt_index END AS idx,
                        CASE WHEN c.ownership_state IN ('lease_expired_reclaimable', 'lease_revoked') THEN 'reclaim'
@@ -107,13 +163,15 @@ final class ExecutionSql {
                             WHEN c.attempt_state = 'pending_retry_attempt' THEN 'retry'
                             WHEN c.attempt_state = 'pending_replay_attempt' THEN 'replay'
                             ELSE 'initial' END AS claim_type
-                FROM cand c
+                FROM adm c
             ), att AS (
                 INSERT INTO ff_attempt AS a (partition_key, execution_id, attempt_index, attempt_type, lease_epoch,
-                    lease_id, worker_id, worker_instance_id, lease_expires_at_ms, timeout_at_ms, started_at_ms)
+                    lease_id, worker_id, worker_instance_id, lease_expires_at_ms, timeout_at_ms, started_at_ms,
+                    quota_policy_id, quota_stripe)
                 SELECT p.partition_key, p.execution_id, p.idx,
                        CASE p.claim_type WHEN 'resume' THEN 'initial' ELSE p.claim_type END,
-                       p.epoch, gen_random_uuid(), $6, $7, $5 + $8, $5 + p.attempt_timeout_ms, $5
+                       p.epoch, gen_random_uuid(), $6, $7, $5 + $8, $5 + p.attempt_timeout_ms, $5, p.held_quota,
+                       p.held_stripe
                 FROM plan p
                 ON CONFLICT (partition_key, execution_id, attempt_index) DO UPDATE SET
                     lease_epoch = GREATEST(a.lease_epoch + 1, EXCLUDED.lease_epoch),
@@ -121,9 +179,10 @@ final class ExecutionSql {
                     worker_instance_id = EXCLUDED.worker_instance_id,
                     lease_expires_at_ms = EXCLUDED.lease_expires_at_ms, timeout_at_ms = EXCLUDED.timeout_at_ms,
                     outcome = NULL, terminal_at_ms = NULL,
-                    started_at_ms = COALESCE(a.started_at_ms, EXCLUDED.started_at_ms)
+                    started_at_ms = COALESCE(a.started_at_ms, EXCLUDED.started_at_ms),
+                    quota_policy_id = EXCLUDED.quota_policy_id, quota_stripe = EXCLUDED.quota_stripe
                 RETURNING a.partition_key, a.execution_id, a.attempt_index, a.lease_epoch, a.lease_id,
-                          a.lease_expires_at_ms
+                          a.lease_expires_at_ms, a.quota_policy_id AS held_quota, a.quota_stripe AS held_stripe
             ), upd AS (
                 UPDATE ff_exec_core e SET lifecycle_phase = 'active', ownership_state = 'leased',
                        eligibility_state = 'not_applicable', attempt_state = 'running_attempt', blocking_reason = NULL,
@@ -136,7 +195,7 @@ final class ExecutionSql {
                 WHERE e.partition_key = att.partition_key AND e.execution_id = att.execution_id
                 RETURNING e.execution_id, e.partition_key, e.kind, e.input::text AS input, e.tags::text AS tags,
                           e.priority, e.created_at_ms, e.flow_id, e.lane_id, e.quota_policy_id, att.attempt_index, p.claim_type,
-                          att.lease_id, att.lease_epoch, att.lease_expires_at_ms
+                          att.lease_id, att.lease_epoch, att.lease_expires_at_ms, att.held_quota, att.held_stripe
             ), ev AS (
                 INSERT INTO ff_event (type, execution_id, flow_id, partition_key, at_ms, data)
                 SELECT 'execution.claimed', execution_id, flow_id, partition_key, $5,
@@ -145,7 +204,36 @@ final class ExecutionSql {
                                           'worker_instance_id', $7::text)
                 FROM upd
             )
-            SELECT * FROM upd
+            SELECT u.*, s.refused
+            FROM (SELECT (SELECT count(*) FROM cand) - (SELECT count(*) FROM adm) AS refused) s
+            LEFT JOIN upd u ON true
+            """;
+
+    /**
+     * Counts admissions on the stripes the claim statement locked ($1..$3 aligned): prunes the
+     * stripe's window of admissions older than the window, records the new ones, and moves the
+     * counters. The stripes are still locked by this transaction, so the counters are its own.
+     */
+    static final String RECORD_QUOTA_ADMISSIONS = """
+            WITH a AS (
+                SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::int8[]) AS a(quota_policy_id, stripe, n)
+            ), pruned AS (
+                DELETE FROM ff_quota_window w USING a, ff_quota_stripe s
+                WHERE w.quota_policy_id = a.quota_policy_id AND w.stripe = a.stripe
+                  AND s.quota_policy_id = a.quota_policy_id AND s.stripe = a.stripe
+                  AND w.admitted_at_ms <= $4 - s.window_ms
+                RETURNING w.quota_policy_id, w.stripe, w.admitted
+            ), p AS (
+                SELECT quota_policy_id, stripe, sum(admitted) AS n FROM pruned GROUP BY quota_policy_id, stripe
+            ), ins AS (
+                INSERT INTO ff_quota_window AS w (quota_policy_id, stripe, admitted_at_ms, admitted)
+                SELECT quota_policy_id, stripe, $4, n FROM a
+                ON CONFLICT (quota_policy_id, stripe, admitted_at_ms) DO UPDATE SET admitted = w.admitted + EXCLUDED.admitted
+            )
+            UPDATE ff_quota_stripe s SET window_count = s.window_count - COALESCE(p.n, 0) + a.n,
+                   concurrent_count = s.concurrent_count + a.n
+            FROM a LEFT JOIN p ON p.quota_policy_id = a.quota_policy_id AND p.stripe = a.stripe
+            WHERE s.quota_policy_id = a.quota_policy_id AND s.stripe = a.stripe
             """;
 
     /** Locks an active execution and its current attempt when the caller's fence matches a live lease. */

@@ -10,6 +10,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,10 +108,47 @@ public class ExecutionStore {
         return Sql.one(c, SELECT_EXECUTION_BY_ID, ExecutionRows::execution, id);
     }
 
-    public Uni<List<Claimed>> claim(SqlClient c, ClaimQuery q, long now) {
-        return Sql.list(c, CLAIM_EXECUTIONS_IF_RUNNABLE, row -> ExecutionRows.claimed(row, q.leaseTtlMs()),
-                q.lane(), q.namespace(), q.capabilities().toArray(String[]::new), q.max(), now, q.workerId(),
-                q.workerInstanceId(), q.leaseTtlMs());
+    /** Executions one claim statement admitted against one quota stripe. */
+    public record Admission(UUID quotaPolicyId, short stripe, long count) { }
+
+    /**
+     * What one claim statement did: the executions it leased, the quota admissions it made (to be
+     * recorded in the same transaction), and how many candidates it passed over because their
+     * quota policy had no room left (they stay claimable).
+     */
+    public record ClaimBatch(List<Claimed> claims, List<Admission> admissions, int refusedByQuota) { }
+
+    public Uni<ClaimBatch> claim(SqlClient c, ClaimQuery q, int max, long now) {
+        return Sql.run(c, CLAIM_EXECUTIONS_IF_RUNNABLE, q.lane(), q.namespace(),
+                q.capabilities().toArray(String[]::new), max, now, q.workerId(), q.workerInstanceId(),
+                q.leaseTtlMs()).map(rows -> {
+            List<Claimed> claims = new ArrayList<>(rows.size());
+            Map<List<Object>, Long> admitted = new LinkedHashMap<>();
+            int refused = 0;
+            for (Row row : rows) {
+                refused = row.getLong("refused").intValue();
+                if (row.getUUID("execution_id") != null) {
+                    claims.add(ExecutionRows.claimed(row, q.leaseTtlMs()));
+                    if (row.getUUID("held_quota") != null) {
+                        admitted.merge(List.of(row.getUUID("held_quota"), row.getShort("held_stripe")), 1L, Long::sum);
+                    }
+                }
+            }
+            List<Admission> admissions = new ArrayList<>(admitted.size());
+            admitted.forEach((k, n) -> admissions.add(new Admission((UUID) k.get(0), (Short) k.get(1), n)));
+            return new ClaimBatch(claims, admissions, refused);
+        });
+    }
+
+    /** Records a claim's quota admissions on the stripes it still holds. */
+    public Uni<Void> recordAdmissions(SqlClient c, List<Admission> admissions, long now) {
+        if (admissions.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Sql.run(c, RECORD_QUOTA_ADMISSIONS,
+                admissions.stream().map(Admission::quotaPolicyId).toArray(UUID[]::new),
+                admissions.stream().map(Admission::stripe).toArray(Short[]::new),
+                admissions.stream().map(Admission::count).toArray(Long[]::new), now).replaceWithVoid();
     }
 
     public Uni<Optional<Locked>> lockFenced(SqlClient c, UUID id, Fence.Token fence, long now) {

@@ -1,12 +1,13 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.flowfabric.coordinator.service.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -15,17 +16,19 @@ import java.time.Clock;
 @ApplicationScoped
 public class DelayPromoterSweep {
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore store;
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final int batch;
 
-    DelayPromoterSweep(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
-            FlowfabricConfig config) {
+    DelayPromoterSweep(Transactions tx, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
+            FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.hooks = hooks;
-        this.pool = pool;
+        this.tx = tx;
         this.store = store;
         this.signals = signals;
         this.clock = clock;
@@ -35,10 +38,10 @@ public class DelayPromoterSweep {
     @Scheduled(every = "${flowfabric.sweep.delay-promoter-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        return metrics.scannerCycle("delayed_promoter", () -> sweepOnce(clock.millis())).replaceWithVoid();
     }
 
     public Uni<Integer> sweepOnce(long now) {
-        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.promoteDelayed(c, now, batch));
+        return Sweeps.drain(tx, hooks, signals, batch, now, c -> store.promoteDelayed(c, now, batch));
     }
 }

@@ -1,12 +1,13 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.service.Transactions;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.service.FlowCancels;
 import dev.flowfabric.coordinator.service.FlowResolution;
 import dev.flowfabric.coordinator.store.EdgeStore;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -19,16 +20,18 @@ import java.time.Clock;
 @ApplicationScoped
 public class FlowRepairSweep {
 
-    private final Pool pool;
+    private final Transactions tx;
     private final EdgeStore edges;
     private final FlowResolution resolution;
     private final FlowCancels cancels;
     private final Clock clock;
     private final int batch;
+    private final FlowMetrics metrics;
 
-    FlowRepairSweep(Pool pool, EdgeStore edges, FlowResolution resolution, FlowCancels cancels, Clock clock,
-                    FlowfabricConfig config) {
-        this.pool = pool;
+    FlowRepairSweep(EdgeStore edges, FlowResolution resolution, FlowCancels cancels, Clock clock,
+                    FlowfabricConfig config, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
+        this.metrics = metrics;
         this.edges = edges;
         this.resolution = resolution;
         this.cancels = cancels;
@@ -39,7 +42,8 @@ public class FlowRepairSweep {
     @Scheduled(every = "${flowfabric.flow.repair-every:15s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        return metrics.scannerCycle("flow_repair", () -> sweepOnce(clock.millis()))
+                .chain(() -> cancels.owedDepth()).invoke(metrics::cancelBacklogDepth).replaceWithVoid();
     }
 
     /** One pass; returns how many upstreams, waiting members and owed cancels it handled. */
@@ -50,14 +54,14 @@ public class FlowRepairSweep {
     }
 
     private Uni<Integer> endedUpstreams(long now) {
-        return pool.withTransaction(c -> edges.lockFinishedWithPendingEdges(c, batch)
+        return tx.run(c -> edges.lockFinishedWithPendingEdges(c, batch)
                         .call(ended -> resolution.repairEnded(c, ended, now)))
                 .flatMap(ended -> ended.size() < batch ? Uni.createFrom().item(ended.size())
                         : endedUpstreams(now).map(more -> ended.size() + more));
     }
 
     private Uni<Integer> stuckGated(long now) {
-        return pool.withTransaction(c -> edges.lockStuckGated(c, batch)
+        return tx.run(c -> edges.lockStuckGated(c, batch)
                         .call(gated -> resolution.repairGated(c, gated, now)))
                 .flatMap(gated -> gated.size() < batch ? Uni.createFrom().item(gated.size())
                         : stuckGated(now).map(more -> gated.size() + more));

@@ -1,12 +1,13 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.flowfabric.coordinator.service.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -18,17 +19,19 @@ import java.time.Clock;
 @ApplicationScoped
 public class LeaseExpirySweep {
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore store;
     private final WorkSignals signals;
     private final TransitionHooks hooks;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final int batch;
 
-    LeaseExpirySweep(Pool pool, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
-            FlowfabricConfig config) {
+    LeaseExpirySweep(Transactions tx, ExecutionStore store, WorkSignals signals, TransitionHooks hooks, Clock clock,
+            FlowfabricConfig config, FlowMetrics metrics) {
+        this.metrics = metrics;
         this.hooks = hooks;
-        this.pool = pool;
+        this.tx = tx;
         this.store = store;
         this.signals = signals;
         this.clock = clock;
@@ -38,11 +41,12 @@ public class LeaseExpirySweep {
     @Scheduled(every = "${flowfabric.sweep.lease-expiry-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        return metrics.scannerCycle("lease_expiry", () -> sweepOnce(clock.millis())).replaceWithVoid();
     }
 
     /** One bounded batch; returns how many executions it made claimable. */
     public Uni<Integer> sweepOnce(long now) {
-        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.expireLeases(c, now, batch));
+        return Sweeps.drain(tx, hooks, signals, batch, now, c -> store.expireLeases(c, now, batch)
+                .invoke(expired -> metrics.leasesExpired(c, expired)));
     }
 }

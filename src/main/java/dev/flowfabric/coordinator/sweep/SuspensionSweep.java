@@ -4,6 +4,8 @@ import dev.flowfabric.coordinator.config.FlowfabricConfig;
 import dev.flowfabric.coordinator.domain.OnTimeout;
 import dev.flowfabric.coordinator.domain.Transition;
 import dev.flowfabric.coordinator.domain.Wire;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
+import dev.flowfabric.coordinator.service.Transactions;
 import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
 import dev.flowfabric.coordinator.store.ExecutionStore;
@@ -12,7 +14,6 @@ import dev.flowfabric.coordinator.store.SuspensionStore.TimedOut;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,7 +32,8 @@ public class SuspensionSweep {
     private static final String TIMEOUT_ERROR = "{\"message\":\"suspension timed out\",\"category\":\"timeout\"}";
     private static final List<String> SUSPENDED = List.of("suspended");
 
-    private final Pool pool;
+    private final Transactions tx;
+    private final FlowMetrics metrics;
     private final ExecutionStore executions;
     private final SuspensionStore store;
     private final WorkSignals signals;
@@ -39,9 +41,10 @@ public class SuspensionSweep {
     private final Clock clock;
     private final int batch;
 
-    SuspensionSweep(Pool pool, ExecutionStore executions, SuspensionStore store, WorkSignals signals,
-                    TransitionHooks hooks, Clock clock, FlowfabricConfig config) {
-        this.pool = pool;
+    SuspensionSweep(Transactions tx, ExecutionStore executions, SuspensionStore store, WorkSignals signals,
+                    TransitionHooks hooks, Clock clock, FlowfabricConfig config, FlowMetrics metrics) {
+        this.tx = tx;
+        this.metrics = metrics;
         this.executions = executions;
         this.store = store;
         this.signals = signals;
@@ -53,12 +56,12 @@ public class SuspensionSweep {
     @Scheduled(every = "${flowfabric.sweep.suspension-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        return metrics.scannerCycle("suspension_timeout", () -> sweepOnce(clock.millis())).replaceWithVoid();
     }
 
     /** Returns how many suspensions timed out plus how many pending waitpoints expired. */
     public Uni<Integer> sweepOnce(long now) {
-        return Sweeps.drain(pool, hooks, signals, batch, now, c -> store.lockTimedOut(c, now, batch)
+        return Sweeps.drain(tx, hooks, signals, batch, now, c -> store.lockTimedOut(c, now, batch)
                         .chain(due -> Multi.createFrom().iterable(due)
                                 .onItem().transformToUniAndConcatenate(t -> timeOut(c, t, now))
                                 .collect().asList()
@@ -84,7 +87,7 @@ public class SuspensionSweep {
     }
 
     private Uni<Integer> expirePending(long now) {
-        return pool.withTransaction(c -> store.expirePending(c, now, batch)).chain(n -> n < batch || signals.closed()
+        return tx.run(c -> store.expirePending(c, now, batch)).chain(n -> n < batch || signals.closed()
                 ? Uni.createFrom().item(n)
                 : expirePending(now).map(more -> n + more));
     }

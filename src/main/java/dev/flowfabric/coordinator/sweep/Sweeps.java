@@ -6,7 +6,7 @@ import dev.flowfabric.coordinator.service.WorkSignals;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import dev.flowfabric.coordinator.service.Transactions;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.inject.Singleton;
 
@@ -24,9 +24,9 @@ final class Sweeps {
      * comes back short, waking local claimers after each commit. Returns the total. A replica that
      * dies mid-sweep loses nothing: each batch commits or rolls back whole.
      */
-    static Uni<Integer> drain(Pool pool, TransitionHooks hooks, WorkSignals signals, int batchSize, long now,
+    static Uni<Integer> drain(Transactions tx, TransitionHooks hooks, WorkSignals signals, int batchSize, long now,
                               Function<SqlConnection, Uni<List<Transition>>> batch) {
-        return pool.withTransaction(c -> batch.apply(c)
+        return tx.run(c -> batch.apply(c)
                         .call(t -> hooks.after(c, t, now))
                         .call(t -> signals.announce(c, t)))
                 .flatMap(t -> {
@@ -34,7 +34,7 @@ final class Sweeps {
                     if (t.size() < batchSize || signals.closed()) {
                         return Uni.createFrom().item(t.size());
                     }
-                    return drain(pool, hooks, signals, batchSize, now, batch).map(more -> t.size() + more);
+                    return drain(tx, hooks, signals, batchSize, now, batch).map(more -> t.size() + more);
                 });
     }
 

@@ -1,8 +1,10 @@
 package dev.flowfabric.coordinator.sweep;
 
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
+import dev.flowfabric.coordinator.service.Transactions;
 import dev.flowfabric.coordinator.domain.States.FailureCategory;
 import dev.flowfabric.coordinator.domain.Transition;
+import dev.flowfabric.coordinator.metrics.FlowMetrics;
 import dev.flowfabric.coordinator.service.LeaseService;
 import dev.flowfabric.coordinator.service.TransitionHooks;
 import dev.flowfabric.coordinator.service.WorkSignals;
@@ -10,7 +12,6 @@ import dev.flowfabric.coordinator.store.ExecutionStore;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -27,19 +28,21 @@ public class TimeoutSweep {
     private static final String DEADLINE_ERROR = "{\"message\":\"execution deadline passed\",\"category\":\"timeout\"}";
     private static final List<String> NON_TERMINAL = List.of("submitted", "runnable", "active", "suspended");
 
-    private final Pool pool;
+    private final Transactions tx;
     private final ExecutionStore store;
     private final LeaseService leases;
     private final TransitionHooks hooks;
     private final WorkSignals signals;
     private final Clock clock;
+    private final FlowMetrics metrics;
     private final int batch;
 
-    TimeoutSweep(Pool pool, ExecutionStore store, LeaseService leases, TransitionHooks hooks, WorkSignals signals,
-                 Clock clock, FlowfabricConfig config) {
+    TimeoutSweep(ExecutionStore store, LeaseService leases, TransitionHooks hooks, WorkSignals signals,
+                 Clock clock, FlowfabricConfig config, FlowMetrics metrics, Transactions tx) {
+        this.tx = tx;
+        this.metrics = metrics;
         this.hooks = hooks;
         this.signals = signals;
-        this.pool = pool;
         this.store = store;
         this.leases = leases;
         this.clock = clock;
@@ -49,7 +52,10 @@ public class TimeoutSweep {
     @Scheduled(every = "${flowfabric.sweep.timeout-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Sweeps.NotReady.class)
     Uni<Void> tick() {
-        return sweepOnce(clock.millis()).replaceWithVoid();
+        long now = clock.millis();
+        return metrics.scannerCycle("attempt_timeout", () -> attemptTimeouts(now))
+                .chain(() -> metrics.scannerCycle("execution_deadline", () -> deadlines(now)))
+                .replaceWithVoid();
     }
 
     /** Returns how many executions timed out or expired. */
@@ -59,7 +65,7 @@ public class TimeoutSweep {
 
     /** Each timed-out attempt fails like a worker's {@code fail} with category timeout (hooks run there). */
     private Uni<Integer> attemptTimeouts(long now) {
-        return pool.withTransaction(c -> store.lockTimedOut(c, now, batch).flatMap(locked -> Multi.createFrom()
+        return tx.run(c -> store.lockTimedOut(c, now, batch).flatMap(locked -> Multi.createFrom()
                         .iterable(locked)
                         .onItem().transformToUniAndConcatenate(l -> leases.failLocked(c, l, TIMEOUT_ERROR,
                                 FailureCategory.TIMEOUT, true, "timeout", now))
@@ -73,7 +79,7 @@ public class TimeoutSweep {
     private Uni<Integer> deadlines(long now) {
         var termination = new ExecutionStore.Termination("expired", "expired", NON_TERMINAL, "deadline",
                 "execution.expired", DEADLINE_ERROR);
-        return pool.withTransaction(c -> store.lockPastDeadline(c, now, batch).flatMap(ids -> Multi.createFrom()
+        return tx.run(c -> store.lockPastDeadline(c, now, batch).flatMap(ids -> Multi.createFrom()
                 .iterable(ids)
                 .onItem().transformToUniAndConcatenate(id -> store.terminate(c, id, termination, now))
                 .collect().asList()
