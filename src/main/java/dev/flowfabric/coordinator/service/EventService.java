@@ -3,22 +3,16 @@ package dev.flowfabric.coordinator.service;
 import dev.flowfabric.coordinator.config.FlowfabricConfig;
 import dev.flowfabric.coordinator.domain.Event;
 import dev.flowfabric.coordinator.store.EventStore;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,7 +24,6 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class EventService {
 
-    private static final Logger LOG = Logger.getLogger(EventService.class);
     static final String CHANNEL = "ff_event";
     private static final int STREAM_BATCH = 500;
 
@@ -38,27 +31,20 @@ public class EventService {
     private final EventStore store;
     private final WorkSignals signals;
     private final Vertx vertx;
-    private final String url;
-    private final Optional<String> username;
-    private final Optional<String> password;
+    private final PgListener listener;
     private final long pollIntervalMs;
     private final long horizonWaitMs;
     /** The highest horizon known to be safe; a read that cannot settle falls back to it. */
     private final AtomicLong knownSafe = new AtomicLong();
     private final AtomicLong generation = new AtomicLong();
-    private volatile PgSubscriber subscriber;
 
     EventService(Pool pool, EventStore store, WorkSignals signals, Vertx vertx, FlowfabricConfig config,
-                 @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-                 @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
-                 @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+                 PgListener listener) {
         this.pool = pool;
         this.store = store;
         this.signals = signals;
         this.vertx = vertx;
-        this.url = url;
-        this.username = username;
-        this.password = password;
+        this.listener = listener;
         this.pollIntervalMs = config.events().pollIntervalMs();
         this.horizonWaitMs = config.events().horizonWaitMs();
     }
@@ -67,21 +53,7 @@ public class EventService {
     public record Page(List<Event> events, long nextCursor) { }
 
     void start(@Observes StartupEvent event) {
-        PgConnectOptions options = PgConnectOptions.fromUri(url);
-        username.ifPresent(options::setUser);
-        password.ifPresent(options::setPassword);
-        PgSubscriber s = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
-        s.channel(CHANNEL).handler(payload -> wake());
-        s.connect().onFailure(e -> LOG.warnf("LISTEN %s failed (%s); event streams fall back to polling", CHANNEL,
-                e.getMessage()));
-        subscriber = s;
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        PgSubscriber s = subscriber;
-        if (s != null) {
-            s.close();
-        }
+        listener.listen(CHANNEL, payload -> wake());
     }
 
     /** Events after {@code after}, oldest first; {@code nextCursor} is the last id returned, else {@code after}. */

@@ -176,10 +176,13 @@ public class StreamService {
     }
 
     /**
-     * Opens a tail after seq {@code after}: 429 resource_exhausted beyond the cap, 404 for an
-     * unknown execution or attempt (both before any event is sent).
+     * Opens a tail after seq {@code after}: 503 while the replica drains, 429 resource_exhausted
+     * beyond the cap, 404 for an unknown execution or attempt (all before any event is sent).
      */
     public Uni<Tail> openTail(UUID id, int attempt, long after) {
+        if (signals.closed()) {
+            throw Problem.refused(ProblemKind.UNAVAILABLE, "this replica is shutting down; retry on another", Map.of());
+        }
         if (tails.incrementAndGet() > maxTails) {
             tails.decrementAndGet();
             throw Problem.refused(ProblemKind.RESOURCE_EXHAUSTED,

@@ -1,21 +1,20 @@
 package dev.flowfabric.coordinator.service;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.pubsub.PgSubscriber;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.interceptor.Interceptor;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,45 +33,33 @@ public class StreamSignals {
     private final Map<UUID, Topic> topics = new ConcurrentHashMap<>();
     private final Vertx vertx;
     private final WorkSignals work;
-    private final String url;
-    private final Optional<String> username;
-    private final Optional<String> password;
-    private volatile PgSubscriber subscriber;
-    private volatile boolean closed;
+    private final PgListener listener;
 
-    StreamSignals(Vertx vertx, WorkSignals work,
-                  @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-                  @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
-                  @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+    StreamSignals(Vertx vertx, WorkSignals work, PgListener listener) {
         this.vertx = vertx;
         this.work = work;
-        this.url = url;
-        this.username = username;
-        this.password = password;
+        this.listener = listener;
     }
 
     void start(@Observes StartupEvent event) {
-        PgConnectOptions options = PgConnectOptions.fromUri(url);
-        username.ifPresent(options::setUser);
-        password.ifPresent(options::setPassword);
-        PgSubscriber s = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
-        s.channel(CHANNEL).handler(this::onNotification);
-        s.connect().onFailure(e -> LOG.warnf("LISTEN %s failed (%s); stream tails fall back to polling", CHANNEL,
-                e.getMessage()));
-        subscriber = s;
+        listener.listen(CHANNEL, this::onNotification);
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        closed = true;
+    /**
+     * Draining (after the work signals closed, hence the priority): tails end now, so they do not
+     * hold the shutdown; their clients reconnect elsewhere with Last-Event-ID.
+     */
+    void drain(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) ShutdownDelayInitiatedEvent event) {
         topics.values().forEach(Topic::wake);
-        PgSubscriber s = subscriber;
-        if (s != null) {
-            s.close();
-        }
     }
 
+    void stop(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) ShutdownEvent event) {
+        topics.values().forEach(Topic::wake);
+    }
+
+    /** True once the service drains or stops: tails end. */
     public boolean closed() {
-        return closed;
+        return work.closed();
     }
 
     /** This replica's id in frame notifications (it wakes its own tails directly). */
@@ -148,7 +135,7 @@ public class StreamSignals {
                     context.runOnContext(v -> emitter.complete(null));
                 };
                 synchronized (this) {
-                    if (generation != seen || closed) {
+                    if (generation != seen || closed()) {
                         fire.run();
                         return;
                     }

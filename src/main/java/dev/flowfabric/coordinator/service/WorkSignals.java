@@ -10,11 +10,8 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayDeque;
@@ -22,7 +19,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -47,32 +43,17 @@ public class WorkSignals {
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Vertx vertx;
     private final ExecutionStore store;
-    private final String url;
-    private final Optional<String> username;
-    private final Optional<String> password;
-    private volatile PgSubscriber subscriber;
+    private final PgListener listener;
     private volatile boolean closed;
 
-    WorkSignals(Vertx vertx, ExecutionStore store,
-                @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-                @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
-                @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+    WorkSignals(Vertx vertx, ExecutionStore store, PgListener listener) {
         this.vertx = vertx;
         this.store = store;
-        this.url = url;
-        this.username = username;
-        this.password = password;
+        this.listener = listener;
     }
 
     void start(@Observes StartupEvent event) {
-        PgConnectOptions options = PgConnectOptions.fromUri(url);
-        username.ifPresent(options::setUser);
-        password.ifPresent(options::setPassword);
-        PgSubscriber s = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
-        s.channel(CHANNEL).handler(this::onNotification);
-        s.connect().onFailure(e -> LOG.warnf("LISTEN %s failed (%s); claims fall back to polling", CHANNEL,
-                e.getMessage()));
-        subscriber = s;
+        listener.listen(CHANNEL, this::onNotification);
     }
 
     /** The first step of a graceful shutdown (SIGTERM), before in-flight requests are awaited. */
@@ -83,10 +64,6 @@ public class WorkSignals {
 
     void stop(@Observes ShutdownEvent event) {
         close();
-        PgSubscriber s = subscriber;
-        if (s != null) {
-            s.close();
-        }
     }
 
     /** True once the service is shutting down: long-polls stop waiting. */
