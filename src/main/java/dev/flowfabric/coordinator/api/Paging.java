@@ -7,6 +7,7 @@ import dev.flowfabric.coordinator.store.ExecutionReads;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.UUID;
+import java.util.function.BiFunction;
 
 /** {@code limit} (default 100, max 1000) and opaque cursors of list endpoints. */
 final class Paging {
@@ -30,22 +31,28 @@ final class Paging {
     }
 
     static String encode(ExecutionReads.After after) {
-        if (after == null) {
-            return null;
-        }
-        String raw = after.createdAtMs() + ":" + after.executionId();
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+        return after == null ? null : encode(after.createdAtMs(), after.executionId());
     }
 
     static ExecutionReads.After decodeAfter(String cursor) {
+        return decode(cursor, ExecutionReads.After::new);
+    }
+
+    /** An opaque cursor for a position ordered by (a time, an id). */
+    static String encode(long position, UUID id) {
+        String raw = position + ":" + id;
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Reads a cursor of {@link #encode(long, UUID)}; null stays null, anything else is invalid_cursor. */
+    static <T> T decode(String cursor, BiFunction<Long, UUID, T> position) {
         if (cursor == null) {
             return null;
         }
         try {
             String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
             int colon = raw.indexOf(':');
-            return new ExecutionReads.After(Long.parseLong(raw.substring(0, colon)),
-                    UUID.fromString(raw.substring(colon + 1)));
+            return position.apply(Long.parseLong(raw.substring(0, colon)), UUID.fromString(raw.substring(colon + 1)));
         } catch (RuntimeException e) {
             throw Problem.badRequest(ProblemKind.INVALID_CURSOR, "the cursor is not one this service issued");
         }

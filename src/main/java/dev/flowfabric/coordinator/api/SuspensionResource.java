@@ -31,9 +31,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -166,11 +164,11 @@ public class SuspensionResource {
                                          @QueryParam("cursor") String cursor) {
         UUID executionId = Check.uuid(id, "execution id");
         int n = Paging.limit(limit);
-        return reads.waitpoints(executionId, decode(cursor), n).map(found -> {
+        return reads.waitpoints(executionId, Paging.decode(cursor, SuspensionReads.After::new), n).map(found -> {
             SuspensionReads.Page page = found.orElseThrow(() -> Problem.notFound("execution", executionId));
             return new WaitpointList(page.waitpoints().stream()
                     .map(w -> new ListedWaitpoint(w.waitpointId(), w.key(), w.state(), w.expiresAtMs())).toList(),
-                    encode(page.next()));
+                    page.next() == null ? null : Paging.encode(page.next().createdAtMs(), page.next().waitpointId()));
         });
     }
 
@@ -205,27 +203,6 @@ public class SuspensionResource {
             return node == null || node.isNull() ? null : json.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw Problem.badRequest(ProblemKind.INVALID_JSON, "the payload could not be encoded");
-        }
-    }
-
-    private static String encode(SuspensionReads.After after) {
-        if (after == null) {
-            return null;
-        }
-        String raw = after.createdAtMs() + ":" + after.waitpointId();
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static SuspensionReads.After decode(String cursor) {
-        if (cursor == null) {
-            return null;
-        }
-        try {
-            String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-            int colon = raw.indexOf(':');
-            return new SuspensionReads.After(Long.parseLong(raw.substring(0, colon)), UUID.fromString(raw.substring(colon + 1)));
-        } catch (RuntimeException e) {
-            throw Problem.badRequest(ProblemKind.INVALID_CURSOR, "the cursor is not one this service issued");
         }
     }
 }
