@@ -1,5 +1,6 @@
 package dev.flowfabric.coordinator.admission;
 
+import dev.flowfabric.coordinator.support.SweepRunner;
 import dev.flowfabric.coordinator.sweep.BudgetSweep;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -26,6 +27,9 @@ class BudgetTest {
 
     @Inject
     BudgetSweep sweep;
+
+    @Inject
+    SweepRunner sweeps;
 
     @Inject
     Pool pool;
@@ -197,11 +201,15 @@ class BudgetTest {
         String lane = Api.lane();
         String exec = Api.create(lane, "\"namespace\":\"" + ns + "\"");
         String id = budget("namespace", ns, "{\"tokens\":{\"hard\":5}}", 0);
-        // As if a concurrent transition made it claimable while the budget was being exhausted.
-        pool.preparedQuery("UPDATE ff_budget SET exhausted = true WHERE budget_id = $1")
-                .execute(Tuple.of(UUID.fromString(id))).await().indefinitely();
-        assertEquals("waiting", Api.state(exec));
-        assertTrue(Api.claim(lane, ns, 5).isEmpty());
+        // The scheduled budget sweep would hold the execution back on its own; this test needs the
+        // moment before it does.
+        try (var paused = sweeps.pauseScheduled(BudgetSweep.class)) {
+            // As if a concurrent transition made it claimable while the budget was being exhausted.
+            pool.preparedQuery("UPDATE ff_budget SET exhausted = true WHERE budget_id = $1")
+                    .execute(Tuple.of(UUID.fromString(id))).await().indefinitely();
+            assertEquals("waiting", Api.state(exec));
+            assertTrue(Api.claim(lane, ns, 5).isEmpty());
+        }
         sweep.sweepOnce(System.currentTimeMillis()).await().indefinitely();
         assertEquals("rate_limited", Api.state(exec));
     }
