@@ -16,6 +16,12 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -28,6 +34,7 @@ import java.util.regex.Pattern;
 @Path("/v1/budgets")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Budgets", description = "Usage limits that hold bound executions back while exhausted")
 public class BudgetResource {
 
     static final Pattern DIMENSION = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$");
@@ -41,15 +48,18 @@ public class BudgetResource {
 
     public record LimitBody(Long hard, Long soft) { }
 
-    public record CreateRequest(UUID budgetId, String scope, String scopeId, Map<String, LimitBody> limits,
-                                Long resetIntervalMs) { }
+    @Schema(name = "CreateBudgetRequest")
+    public record CreateRequest(UUID budgetId, @Schema(enumeration = {"flow", "namespace", "execution"}) String scope,
+                                @Schema(description = "The flow or execution id, or the namespace") String scopeId,
+                                Map<String, LimitBody> limits, Long resetIntervalMs) { }
 
     public record UsageRequest(Map<String, Long> usage, String dedupKey, UUID executionId) { }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record LimitView(Long hard, Long soft) { }
 
-    public record BudgetView(UUID budgetId, String scope, String scopeId, Map<String, LimitView> limits,
+    public record BudgetView(UUID budgetId, @Schema(enumeration = {"flow", "namespace", "execution"}) String scope,
+                             String scopeId, Map<String, LimitView> limits,
                              long resetIntervalMs, Map<String, Long> usage, long breachCount, long softBreachCount,
                              Long nextResetAtMs, boolean exhausted, Long lastBreachAtMs, String lastBreachDimension,
                              Long lastResetAtMs, long createdAtMs) {
@@ -63,9 +73,18 @@ public class BudgetResource {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record UsageResponse(String outcome, String dimension, Long usage) { }
+    public record UsageResponse(@Schema(enumeration = {"ok", "soft_breach", "hard_breach", "duplicate"}) String outcome,
+                                String dimension, Long usage) { }
 
     @POST
+    @Operation(summary = "Create a budget for a flow, a namespace or an execution (api.md §6)")
+    @APIResponse(responseCode = "201", description = "Created; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BudgetView.class)))
+    @APIResponse(responseCode = "200", description = "This budget_id exists already with the same scope: that budget",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BudgetView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (scope, scope_id, dimensions, amounts), invalid_json, "
+            + "invalid_policy (a limit without hard or soft, or soft above hard)")
+    @APIResponse(responseCode = "409", description = "idempotency_conflict: the budget_id exists with another scope")
     public Uni<Response> create(CreateRequest body) {
         CreateRequest b = Check.body(body);
         Budget.Scope scope;
@@ -90,12 +109,21 @@ public class BudgetResource {
 
     @GET
     @Path("/{id}")
+    @Operation(summary = "Read a budget: limits, usage, breach counts and next reset (api.md §6)")
+    @APIResponse(responseCode = "200", description = "The budget",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BudgetView.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such budget (entity budget)")
     public Uni<BudgetView> get(@PathParam("id") String id) {
         return budgets.get(Check.uuid(id, "budget id")).map(BudgetView::of);
     }
 
     @POST
     @Path("/{id}/usage")
+    @Operation(summary = "Report usage: all increments apply, or none when one would pass a hard limit (api.md §6)")
+    @APIResponse(responseCode = "200", description = "ok, soft_breach, hard_breach (nothing applied; with the dimension "
+            + "and its usage), or duplicate (this dedup_key was seen: the first answer)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UsageResponse.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such budget (entity budget)")
     public Uni<UsageResponse> usage(@PathParam("id") String id, UsageRequest body) {
         UUID budgetId = Check.uuid(id, "budget id");
         UsageRequest b = Check.body(body);
@@ -112,7 +140,12 @@ public class BudgetResource {
 
     @POST
     @Path("/{id}/reset")
-    public Uni<BudgetView> reset(@PathParam("id") String id, Empty body) {
+    @Operation(summary = "Reset usage to zero; executions it held back become claimable (api.md §6)")
+    @APIResponse(responseCode = "200", description = "The budget after the reset",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BudgetView.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such budget (entity budget)")
+    public Uni<BudgetView> reset(@PathParam("id") String id,
+                                 @RequestBody(required = false, description = "None, or {}") Empty body) {
         return budgets.reset(Check.uuid(id, "budget id")).map(BudgetView::of);
     }
 

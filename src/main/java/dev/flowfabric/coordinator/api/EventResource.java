@@ -19,12 +19,19 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.util.List;
 import java.util.UUID;
 
 /** The event log (api.md §7): a cursor read and a resumable SSE stream. */
 @Path("/v1/events")
+@Tag(name = "Events", description = "The log of every state change: a cursor read and a resumable SSE stream")
 public class EventResource {
 
     private final EventService events;
@@ -35,7 +42,10 @@ public class EventResource {
         this.json = json;
     }
 
-    public record EventView(long eventId, String type, UUID executionId, UUID flowId, Short partitionKey, long atMs,
+    public record EventView(long eventId, @Schema(description = "e.g. execution.completed, flow.cancelled, "
+                                    + "signal.accepted (api.md §7)") String type,
+                            UUID executionId, UUID flowId, Short partitionKey, long atMs,
+                            @Schema(type = SchemaType.OBJECT, description = "The type's details")
                             @JsonRawValue String data) {
         static EventView of(Event e) {
             return new EventView(e.eventId(), e.type(), e.executionId(), e.flowId(), e.partitionKey(), e.atMs(),
@@ -43,10 +53,17 @@ public class EventResource {
         }
     }
 
-    public record EventList(List<EventView> events, long nextCursor) { }
+    public record EventList(List<EventView> events,
+                            @Schema(description = "The last event id returned, else the after given: pass it as after")
+                            long nextCursor) { }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Events after an event id, oldest first, filtered (api.md §7)")
+    @APIResponse(responseCode = "200", description = "Up to limit events; next_cursor is never null",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EventList.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (type, flow_id, execution_id, limit), invalid_cursor "
+            + "(after)")
     public Uni<EventList> list(@QueryParam("after") String after, @QueryParam("type") String type,
                                @QueryParam("flow_id") String flowId, @QueryParam("execution_id") String executionId,
                                @QueryParam("limit") String limit) {
@@ -60,6 +77,12 @@ public class EventResource {
     @GET
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Stream events over SSE from after, else Last-Event-ID, else from now (api.md §7)")
+    @APIResponse(responseCode = "200", description = "One 'event: event' per event: id = event_id, data = the event "
+            + "as in GET /v1/events (schema EventView)",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "400", description = "invalid_input (type, flow_id, execution_id), invalid_cursor "
+            + "(after, Last-Event-ID)")
     public Multi<OutboundSseEvent> stream(@QueryParam("after") String after,
                                           @HeaderParam("Last-Event-ID") String lastEventId,
                                           @QueryParam("type") String type, @QueryParam("flow_id") String flowId,

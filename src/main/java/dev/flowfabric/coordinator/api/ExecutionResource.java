@@ -27,6 +27,7 @@ import io.smallrye.mutiny.Uni;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import jakarta.ws.rs.Consumes;
@@ -194,7 +195,9 @@ public class ExecutionResource {
     @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
     @APIResponse(responseCode = "409", description = "execution_not_active (terminal with another outcome); a worker "
             + "cancel also answers the fence conflicts of api.md §2.3: lease_revoked, lease_expired, stale_lease")
-    public Uni<ExecutionView> cancel(@PathParam("id") String id, CancelRequest body) {
+    public Uni<ExecutionView> cancel(@PathParam("id") String id,
+                                     @RequestBody(required = false, description = "An operator cancel may send none")
+                                     CancelRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         CancelRequest b = body == null ? new CancelRequest(null, null, null) : body;
         String reason = Check.optionalText(b.reason(), "reason", 0, 1024);
@@ -225,7 +228,8 @@ public class ExecutionResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
     @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
     @APIResponse(responseCode = "409", description = "execution_not_terminal")
-    public Uni<ExecutionView> replay(@PathParam("id") String id, ReasonRequest body) {
+    public Uni<ExecutionView> replay(@PathParam("id") String id,
+                                     @RequestBody(required = false) ReasonRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         String reason = body == null ? null : Check.optionalText(body.reason(), "reason", 0, 1024);
         return executions.replay(executionId, reason).map(ExecutionView::of);
@@ -238,7 +242,8 @@ public class ExecutionResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ExecutionView.class)))
     @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
     @APIResponse(responseCode = "409", description = "not_runnable: it is not active")
-    public Uni<ExecutionView> revokeLease(@PathParam("id") String id, ReasonRequest body) {
+    public Uni<ExecutionView> revokeLease(@PathParam("id") String id,
+                                          @RequestBody(required = false) ReasonRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         String reason = body == null ? null : Check.optionalText(body.reason(), "reason", 0, 1024);
         return executions.revokeLease(executionId, reason).map(ExecutionView::of);

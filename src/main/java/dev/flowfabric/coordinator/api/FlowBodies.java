@@ -9,6 +9,9 @@ import dev.flowfabric.coordinator.domain.Problem;
 import dev.flowfabric.coordinator.domain.ProblemKind;
 import dev.flowfabric.coordinator.domain.Wire;
 import dev.flowfabric.coordinator.store.FlowReads;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.SchemaProperty;
 
 import java.util.List;
 import java.util.Map;
@@ -21,22 +24,48 @@ final class FlowBodies {
     }
 
     /** Nodes are create bodies plus a {@code ref}; they are read as trees and checked one by one. */
-    record CreateFlowRequest(UUID flowId, String namespace, String kind, List<ObjectNode> nodes, List<EdgeBody> edges,
-                             List<GroupBody> groups) { }
+    record CreateFlowRequest(UUID flowId, String namespace, String kind,
+                             @Schema(type = SchemaType.ARRAY, implementation = FlowNode.class) List<ObjectNode> nodes,
+                             List<EdgeBody> edges, List<GroupBody> groups) { }
 
-    record EdgeBody(String from, String to, String condition) { }
+    /**
+     * The shape of a node for the OpenAPI document only: nodes are read as JSON trees, so that the
+     * {@code ref} can be taken off before the rest is read as a create body.
+     */
+    @Schema(name = "FlowNode", description = "An execution create body (api.md §1.1) with the ref that edges and "
+            + "groups name it by; flow_id, if given, must be this flow's",
+            allOf = CreateExecutionRequest.class, requiredProperties = "ref",
+            properties = @SchemaProperty(name = "ref", type = SchemaType.STRING, minLength = 1, maxLength = 128))
+    interface FlowNode { }
 
-    record GroupBody(String to, String policy, Integer k, String onSatisfied) { }
+    record EdgeBody(@Schema(description = "A node ref or an execution_id of this flow") String from,
+                    @Schema(description = "A node ref or an execution_id of this flow") String to,
+                    @Schema(enumeration = {"success", "completion"}, defaultValue = "success") String condition) { }
+
+    record GroupBody(@Schema(description = "A node ref or an execution_id of this flow") String to,
+                     @Schema(enumeration = {"all_of", "any_of", "quorum"}) String policy,
+                     @Schema(description = "With quorum only") Integer k,
+                     @Schema(enumeration = {"cancel_remaining", "let_run"}, defaultValue = "cancel_remaining")
+                     String onSatisfied) { }
 
     record MemberRequest(UUID executionId) { }
 
-    record AddEdgeRequest(UUID from, UUID to, String condition, Long expectedGraphRevision) { }
+    record AddEdgeRequest(UUID from, UUID to,
+                          @Schema(enumeration = {"success", "completion"}, defaultValue = "success") String condition,
+                          Long expectedGraphRevision) { }
 
-    record GroupRequest(String policy, Integer k, String onSatisfied) { }
+    record GroupRequest(@Schema(enumeration = {"all_of", "any_of", "quorum"}) String policy,
+                        @Schema(description = "With quorum only") Integer k,
+                        @Schema(enumeration = {"cancel_remaining", "let_run"}, defaultValue = "cancel_remaining")
+                        String onSatisfied) { }
 
-    record CancelRequest(String policy, String reason) { }
+    @Schema(name = "CancelFlowRequest")
+    record CancelRequest(@Schema(enumeration = {"cancel_all", "cancel_pending", "cancel_flow_only"}) String policy,
+                         String reason) { }
 
-    record FlowView(UUID flowId, short partitionKey, String namespace, String kind, String publicFlowState,
+    record FlowView(UUID flowId, short partitionKey, String namespace, String kind,
+                    @Schema(enumeration = {"open", "running", "blocked", "completed", "failed", "cancelled"})
+                    String publicFlowState,
                     long graphRevision, long createdAtMs, Long terminalAtMs, Map<String, Long> counts) {
         static FlowView of(FlowReads.View v) {
             return new FlowView(v.flowId(), v.partitionKey(), v.namespace(), v.kind(), v.publicFlowState(),
@@ -45,7 +74,9 @@ final class FlowBodies {
     }
 
     /** The create answer: the flow view plus {@code nodes}, each ref with the execution it names. */
-    record FlowCreatedView(UUID flowId, short partitionKey, String namespace, String kind, String publicFlowState,
+    record FlowCreatedView(UUID flowId, short partitionKey, String namespace, String kind,
+                           @Schema(enumeration = {"open", "running", "blocked", "completed", "failed", "cancelled"})
+                           String publicFlowState,
                            long graphRevision, long createdAtMs, Long terminalAtMs, Map<String, Long> counts,
                            Map<String, UUID> nodes) {
         static FlowCreatedView of(FlowReads.View v, Map<String, UUID> nodes) {
@@ -54,7 +85,8 @@ final class FlowBodies {
         }
     }
 
-    record EdgeView(UUID edgeId, UUID from, UUID to, String condition, String state) { }
+    record EdgeView(UUID edgeId, UUID from, UUID to, @Schema(enumeration = {"success", "completion"}) String condition,
+                    @Schema(enumeration = {"pending", "satisfied", "impossible"}) String state) { }
 
     record EdgeList(List<EdgeView> edges, String nextCursor) { }
 
@@ -62,10 +94,12 @@ final class FlowBodies {
 
     record EdgeAddedView(UUID edgeId, long graphRevision) { }
 
-    record GroupView(UUID flowId, UUID downstreamId, String policy, Integer k, String onSatisfied) { }
+    record GroupView(UUID flowId, UUID downstreamId, @Schema(enumeration = {"all_of", "any_of", "quorum"}) String policy,
+                     Integer k, @Schema(enumeration = {"cancel_remaining", "let_run"}) String onSatisfied) { }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record CancelView(String outcome, String policy, List<UUID> memberExecutionIds,
+    record CancelView(@Schema(enumeration = {"cancelled", "cancellation_scheduled", "partially_cancelled"}) String outcome,
+                      String policy, List<UUID> memberExecutionIds,
                       List<UUID> failedMemberExecutionIds) { }
 
     static EdgeCondition condition(String raw) {

@@ -36,6 +36,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -46,6 +51,7 @@ import java.util.UUID;
 @Path("/v1/flows")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Flows", description = "DAGs of executions: members, edges, join groups, flow state and cancel")
 public class FlowResource {
 
     static final int MAX_NODES = 1000;
@@ -66,6 +72,16 @@ public class FlowResource {
     }
 
     @POST
+    @Operation(summary = "Create a flow, optionally with its whole DAG, in one transaction (api.md §3)")
+    @APIResponse(responseCode = "201", description = "Created; Location names it; nodes maps each ref to its execution_id",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FlowCreatedView.class)))
+    @APIResponse(responseCode = "200", description = "This flow_id exists already with the same kind and namespace: that flow",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FlowCreatedView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input, invalid_json, invalid_capabilities, invalid_policy, "
+            + "invalid_condition; the detail names the node, edge or group")
+    @APIResponse(responseCode = "409", description = "idempotency_conflict (the flow_id exists with another kind or "
+            + "namespace, or a node's execution_id exists outside a flow), execution_already_in_flow, cycle_detected, "
+            + "self_referencing_edge, dependency_already_exists")
     public Uni<Response> create(CreateFlowRequest body) {
         CreateFlowRequest b = Check.body(body);
         String namespace = b.namespace() == null ? "default" : Check.text(b.namespace(), "namespace", 1, 128);
@@ -131,6 +147,10 @@ public class FlowResource {
 
     @GET
     @Path("/{id}")
+    @Operation(summary = "Read a flow: its derived state, graph revision and member counts by public state (api.md §3)")
+    @APIResponse(responseCode = "200", description = "The flow",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FlowView.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such flow (entity flow)")
     public Uni<FlowView> get(@PathParam("id") String id) {
         UUID flowId = Check.uuid(id, "flow id");
         return reads.view(flowId).map(v -> FlowView.of(v.orElseThrow(() -> Problem.notFound("flow", flowId))));
@@ -138,6 +158,12 @@ public class FlowResource {
 
     @GET
     @Path("/{id}/members")
+    @Operation(summary = "The flow's member executions, newest first, paged (api.md §3)")
+    @APIResponse(responseCode = "200", description = "One page; next_cursor is null on the last",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ExecutionResource.ExecutionList.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (flow id, limit), invalid_cursor")
+    @APIResponse(responseCode = "404", description = "not_found: no such flow (entity flow)")
     public Uni<ExecutionResource.ExecutionList> members(@PathParam("id") String id, @QueryParam("limit") String limit,
                                                         @QueryParam("cursor") String cursor) {
         UUID flowId = Check.uuid(id, "flow id");
@@ -155,6 +181,11 @@ public class FlowResource {
 
     @GET
     @Path("/{id}/edges")
+    @Operation(summary = "The flow's edges with their resolution state, paged (api.md §3)")
+    @APIResponse(responseCode = "200", description = "One page; next_cursor is null on the last",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EdgeList.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (flow id, limit), invalid_cursor")
+    @APIResponse(responseCode = "404", description = "not_found: no such flow (entity flow)")
     public Uni<EdgeList> edges(@PathParam("id") String id, @QueryParam("limit") String limit,
                                @QueryParam("cursor") String cursor) {
         UUID flowId = Check.uuid(id, "flow id");
@@ -173,6 +204,16 @@ public class FlowResource {
 
     @POST
     @Path("/{id}/members")
+    @Operation(summary = "Add an existing execution of the flow's partition to the flow (api.md §3)")
+    @APIResponse(responseCode = "201", description = "Added; the new graph revision",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RevisionView.class)))
+    @APIResponse(responseCode = "200", description = "It is a member already; the current graph revision",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RevisionView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input, invalid_json, partition_mismatch (create it with "
+            + "flow_id instead)")
+    @APIResponse(responseCode = "404", description = "not_found: no such flow or execution (entity flow, execution)")
+    @APIResponse(responseCode = "409", description = "execution_already_in_flow (a member of another flow), "
+            + "flow_already_terminal")
     public Uni<Response> addMember(@PathParam("id") String id, MemberRequest body) {
         UUID flowId = Check.uuid(id, "flow id");
         UUID executionId = Check.present(Check.body(body).executionId(), "execution_id");
@@ -182,6 +223,14 @@ public class FlowResource {
 
     @POST
     @Path("/{id}/edges")
+    @Operation(summary = "Add an edge between two members; an edge from an ended upstream resolves at once (api.md §3)")
+    @APIResponse(responseCode = "201", description = "Added; the edge id and the new graph revision",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = EdgeAddedView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (an end is not a member of this flow), invalid_json, "
+            + "invalid_condition")
+    @APIResponse(responseCode = "404", description = "not_found: no such flow or execution (entity flow, execution)")
+    @APIResponse(responseCode = "409", description = "cycle_detected, self_referencing_edge, dependency_already_exists, "
+            + "stale_graph_revision (expected_graph_revision differs), flow_already_terminal")
     public Uni<Response> addEdge(@PathParam("id") String id, AddEdgeRequest body) {
         UUID flowId = Check.uuid(id, "flow id");
         AddEdgeRequest b = Check.body(body);
@@ -196,6 +245,13 @@ public class FlowResource {
 
     @PUT
     @Path("/{id}/groups/{downstream_id}")
+    @Operation(summary = "Set how a downstream that never ran joins its upstreams: all_of, any_of or quorum (api.md §3)")
+    @APIResponse(responseCode = "200", description = "The join group, applied at once",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = GroupView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (the downstream is not a member), invalid_json, "
+            + "invalid_policy (policy, on_satisfied, or k against the incoming edges)")
+    @APIResponse(responseCode = "404", description = "not_found: no such flow or execution (entity flow, execution)")
+    @APIResponse(responseCode = "409", description = "not_runnable (the downstream has run or ended), flow_already_terminal")
     public Uni<GroupView> putGroup(@PathParam("id") String id, @PathParam("downstream_id") String downstream,
                                    GroupRequest body) {
         UUID flowId = Check.uuid(id, "flow id");
@@ -208,6 +264,14 @@ public class FlowResource {
 
     @POST
     @Path("/{id}/cancel")
+    @Operation(summary = "Cancel the flow and, per policy, its members; ?wait=true answers once they are all "
+            + "cancelled (api.md §3)")
+    @APIResponse(responseCode = "200", description = "cancelled, cancellation_scheduled (members cancel in the "
+            + "background) or partially_cancelled; a repeat returns the stored outcome",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CancelView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (wait, reason), invalid_json, invalid_policy")
+    @APIResponse(responseCode = "404", description = "not_found: no such flow (entity flow)")
+    @APIResponse(responseCode = "409", description = "flow_already_terminal: the flow ended before any cancel of it")
     public Uni<CancelView> cancel(@PathParam("id") String id, @QueryParam("wait") String wait, CancelRequest body) {
         UUID flowId = Check.uuid(id, "flow id");
         boolean waitForMembers;

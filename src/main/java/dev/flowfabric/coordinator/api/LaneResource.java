@@ -28,7 +28,7 @@ import java.util.UUID;
 @Path("/v1/lanes")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
-@Tag(name = "Workers", description = "Claiming work from a lane")
+@Tag(name = "Workers", description = "The worker registry, and claiming work from a lane")
 public class LaneResource {
 
     static final long DEFAULT_LEASE_TTL_MS = 30_000;

@@ -13,6 +13,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
 import java.util.UUID;
@@ -21,6 +26,7 @@ import java.util.UUID;
 @Path("/v1/quotas")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Quotas", description = "Claim rate and concurrency limits for the executions bound to a policy")
 public class QuotaResource {
 
     private final QuotaService quotas;
@@ -29,6 +35,7 @@ public class QuotaResource {
         this.quotas = quotas;
     }
 
+    @Schema(name = "CreateQuotaRequest")
     public record CreateRequest(UUID quotaPolicyId, Long windowMs, Long maxPerWindow, Long maxConcurrent) { }
 
     public record QuotaView(UUID quotaPolicyId, long windowMs, Long maxPerWindow, Long maxConcurrent,
@@ -40,6 +47,14 @@ public class QuotaResource {
     }
 
     @POST
+    @Operation(summary = "Create a quota policy: claims per sliding window and/or leased at once (api.md §6)")
+    @APIResponse(responseCode = "201", description = "Created; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QuotaView.class)))
+    @APIResponse(responseCode = "200", description = "This quota_policy_id exists already with the same limits: that policy",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QuotaView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (window_ms, limits), invalid_json, invalid_policy "
+            + "(neither max_per_window nor max_concurrent)")
+    @APIResponse(responseCode = "409", description = "idempotency_conflict: the quota_policy_id exists with other limits")
     public Uni<Response> create(CreateRequest body) {
         CreateRequest b = Check.body(body);
         long window = Check.range(b.windowMs(), "window_ms", 1, 31L * 24 * 3600 * 1000);
@@ -61,6 +76,10 @@ public class QuotaResource {
 
     @GET
     @Path("/{id}")
+    @Operation(summary = "Read a quota policy with its current window and concurrent counts (api.md §6)")
+    @APIResponse(responseCode = "200", description = "The policy",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = QuotaView.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such quota policy (entity quota)")
     public Uni<QuotaView> get(@PathParam("id") String id) {
         return quotas.get(Check.uuid(id, "quota id")).map(QuotaView::of);
     }

@@ -30,6 +30,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.TimeoutException;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -63,8 +64,7 @@ public class StreamResource {
     public record Frame(long seq, String frameType, @Schema(description = "Any JSON value") Object payload,
                         @Schema(enumeration = {"durable", "summary", "best_effort"}) String mode, long atMs) { }
 
-    public record FramePage(@Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY,
-                                    implementation = Frame.class) @JsonRawValue String frames,
+    public record FramePage(@Schema(type = SchemaType.ARRAY, implementation = Frame.class) @JsonRawValue String frames,
                             boolean closed, String closedReason) { }
 
     public record SummaryView(@Schema(description = "Any JSON value; null before the first summary frame")
@@ -75,7 +75,7 @@ public class StreamResource {
     @Operation(summary = "Append a frame to the caller's attempt (api.md §5)")
     @APIResponse(responseCode = "201", description = "Its seq, and the summary version a summary frame produced",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FrameAccepted.class)))
-    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "404", description = "not_found: no such execution or attempt (entity execution, attempt)")
     @APIResponse(responseCode = "409", description = "execution_not_active (the execution or the attempt ended), "
             + "lease_revoked, lease_expired, stale_lease")
     public Uni<Response> append(@PathParam("id") String id, @PathParam("n") String n, FrameRequest body) {
@@ -106,7 +106,8 @@ public class StreamResource {
     @Operation(summary = "Frames after a seq, and whether the attempt ended (api.md §5)")
     @APIResponse(responseCode = "200", description = "Up to limit frames in seq order",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FramePage.class)))
-    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "400", description = "invalid_input (attempt, after, limit)")
+    @APIResponse(responseCode = "404", description = "not_found: no such execution or attempt (entity execution, attempt)")
     public Uni<FramePage> frames(@PathParam("id") String id, @PathParam("n") String n,
                                  @QueryParam("after") String after, @QueryParam("limit") String limit) {
         UUID executionId = Check.uuid(id, "execution id");
@@ -127,8 +128,11 @@ public class StreamResource {
     @Path("/{id}/attempts/{n}/frames/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(summary = "Tail the attempt's frames over SSE: event frame (id = seq, data = the frame), then closed (api.md §5)")
-    @APIResponse(responseCode = "200", description = "text/event-stream")
-    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "200", description = "One 'event: frame' per frame (id = seq, data = the frame as in "
+            + "GET .../frames, schema Frame), then one 'event: closed' once the attempt ended",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "400", description = "invalid_input (attempt, after, Last-Event-ID)")
+    @APIResponse(responseCode = "404", description = "not_found: no such execution or attempt (entity execution, attempt)")
     @APIResponse(responseCode = "429", description = "resource_exhausted: this replica serves its maximum of tails; see Retry-After")
     @Blocking
     public Multi<OutboundSseEvent> tail(@PathParam("id") String id, @PathParam("n") String n,
@@ -151,7 +155,8 @@ public class StreamResource {
     @Operation(summary = "The summary document of the current attempt, or of ?attempt=n (api.md §5)")
     @APIResponse(responseCode = "200", description = "The document merged from the summary frames, with its version",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SummaryView.class)))
-    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "400", description = "invalid_input (attempt)")
+    @APIResponse(responseCode = "404", description = "not_found: no such execution or attempt (entity execution, attempt)")
     public Uni<SummaryView> summary(@PathParam("id") String id, @QueryParam("attempt") String attempt) {
         UUID executionId = Check.uuid(id, "execution id");
         Integer n = attempt == null ? null : attempt(attempt);

@@ -1,6 +1,7 @@
 package dev.flowfabric.coordinator.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.util.List;
 import java.util.UUID;
@@ -12,7 +13,12 @@ final class SuspensionBodies {
     }
 
     record SuspendRequest(UUID leaseId, Long leaseEpoch, String reason, List<WaitpointSpec> waitpoints,
-                          JsonNode condition, Long timeoutMs, String onTimeout, String idempotencyKey) { }
+                          @Schema(description = "{\"all_of\": [key...]}, {\"any_of\": [key...]} or {\"count\": n, "
+                                  + "\"of\": [key...], \"distinct\": \"sources\"?}") JsonNode condition,
+                          Long timeoutMs,
+                          @Schema(enumeration = {"fail", "cancel", "expire", "resume"}, defaultValue = "fail")
+                          String onTimeout,
+                          String idempotencyKey) { }
 
     record WaitpointSpec(String key) { }
 
@@ -21,7 +27,9 @@ final class SuspensionBodies {
     record SignalRequest(UUID waitpointId, String key, String token, String name, String source, JsonNode payload,
                          String idempotencyKey) { }
 
-    record FrameRequest(UUID leaseId, Long leaseEpoch, String frameType, JsonNode payload, String mode) { }
+    record FrameRequest(UUID leaseId, Long leaseEpoch, String frameType, JsonNode payload,
+                        @Schema(enumeration = {"durable", "summary", "best_effort"}, defaultValue = "durable")
+                        String mode) { }
 
     record RotateKeyRequest(String kid, String secretHex) { }
 }

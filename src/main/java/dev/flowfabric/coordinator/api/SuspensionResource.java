@@ -179,7 +179,7 @@ public class SuspensionResource {
             + "or duplicate (this idempotency_key was seen: the original signal_id)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SignalAnswer.class)))
     @APIResponse(responseCode = "403", description = "invalid_token: the token does not verify for this waitpoint")
-    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND)
+    @APIResponse(responseCode = "404", description = "not_found: no such execution or waitpoint (entity execution, waitpoint)")
     @APIResponse(responseCode = "409", description = "waitpoint_closed: the waitpoint closed or expired (with state)")
     public Uni<Response> signal(@PathParam("id") String id, SignalRequest body) {
         UUID executionId = Check.uuid(id, "execution id");

@@ -15,6 +15,12 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +31,7 @@ import java.util.List;
 @Path("/v1/workers")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Workers")
 public class WorkerResource {
 
     static final long DEFAULT_LIVENESS_TTL_MS = 30_000;
@@ -52,6 +59,15 @@ public class WorkerResource {
     public record Heartbeat(long nextExpiryMs) { }
 
     @POST
+    @Operation(summary = "Register a worker instance, or refresh its registration (api.md §2.1)")
+    @APIResponse(responseCode = "201", description = "Registered; Location names the instance",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WorkerView.class)))
+    @APIResponse(responseCode = "200", description = "Registered already: refreshed",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WorkerView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (ids, lanes, liveness_ttl_ms), invalid_json, "
+            + "invalid_capabilities")
+    @APIResponse(responseCode = "409", description = "idempotency_conflict: the worker_instance_id is registered to "
+            + "another worker_id")
     public Uni<Response> register(RegisterRequest body) {
         RegisterRequest b = Check.body(body);
         String workerId = Check.text(b.workerId(), "worker_id", 1, 256);
@@ -76,17 +92,28 @@ public class WorkerResource {
 
     @POST
     @Path("/{worker_instance_id}/heartbeat")
-    public Uni<Heartbeat> heartbeat(@PathParam("worker_instance_id") String instanceId, Empty body) {
+    @Operation(summary = "Keep a worker instance registered for another liveness TTL (api.md §2.1)")
+    @APIResponse(responseCode = "200", description = "The new expiry",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Heartbeat.class)))
+    @APIResponse(responseCode = "404", description = "not_found: unknown or swept (entity worker); register again")
+    public Uni<Heartbeat> heartbeat(@PathParam("worker_instance_id") String instanceId,
+                                    @RequestBody(required = false, description = "None, or {}") Empty body) {
         return workers.heartbeat(instanceId).map(Heartbeat::new);
     }
 
     @DELETE
     @Path("/{worker_instance_id}")
+    @Operation(summary = "Deregister a worker instance; its leases run on until they expire (api.md §2.1)")
+    @APIResponse(responseCode = "204", description = "Gone (also when it was not registered)")
     public Uni<Response> deregister(@PathParam("worker_instance_id") String instanceId) {
         return workers.deregister(instanceId).map(v -> Response.noContent().build());
     }
 
     @GET
+    @Operation(summary = "Registered worker instances, filtered by namespace and lane, paged (api.md §2.1)")
+    @APIResponse(responseCode = "200", description = "One page, with whether each is alive; next_cursor is null on the last",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WorkerList.class)))
+    @APIResponse(responseCode = "400", description = "invalid_input (limit), invalid_cursor")
     public Uni<WorkerList> list(@QueryParam("namespace") String namespace, @QueryParam("lane") String lane,
                                 @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         int n = Paging.limit(limit);
