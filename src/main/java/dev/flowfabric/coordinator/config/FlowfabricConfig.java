@@ -33,6 +33,8 @@ public interface FlowfabricConfig {
 
     Stream stream();
 
+    Retention retention();
+
     interface Claim {
         /** Long-poll claims re-check this often even without a wake-up (the NOTIFY fallback). */
         @WithDefault("500")
@@ -136,6 +138,27 @@ public interface FlowfabricConfig {
             @WithDefault("10000")
             long ackTimeoutMs();
         }
+    }
+
+    interface Retention {
+        /** Run the retention sweep; {@code false} keeps every row forever. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Interval of the retention sweep. */
+        @WithDefault("1h")
+        String every();
+
+        /**
+         * Terminal executions whose end is older than this are deleted with every row kept for them;
+         * flow members only once their flow ended and every member is this old, together with the flow.
+         */
+        @WithDefault("7d")
+        Duration executionsAfter();
+
+        /** Events older than this are deleted once the outbox relay published them. */
+        @WithDefault("7d")
+        Duration eventsAfter();
     }
 
     interface Flow {
