@@ -29,6 +29,17 @@ public class Transactions {
                 .withBackOff(Duration.ofMillis(5), Duration.ofMillis(50)).atMost(3);
     }
 
+    /**
+     * For sweeps. The service's connections keep one generic plan per statement, so the hot path is
+     * never re-planned; but a sweep selects by a time bound, and a generic plan, blind to how few rows
+     * are due, hash-joins whole tables. A sweep's transaction plans for its actual parameters.
+     */
+    public <T> Uni<T> runScan(Function<SqlConnection, Uni<T>> work) {
+        return run(c -> c.query(SET_CUSTOM_PLANS).execute().chain(ignored -> work.apply(c)));
+    }
+
+    static final String SET_CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan";
+
     static boolean collided(Throwable e) {
         return e instanceof PgException p && ("40P01".equals(p.getSqlState()) || "40001".equals(p.getSqlState()));
     }

@@ -14,6 +14,12 @@ public class SchemaStore {
             FROM flyway_schema_history WHERE version IS NOT NULL
             """;
 
+    static final String SELECT_AUTOVACUUM = "SELECT current_setting('autovacuum') = 'on' AS autovacuum";
+
+    public Uni<Boolean> autovacuum(SqlClient c) {
+        return Sql.one(c, SELECT_AUTOVACUUM, r -> r.getBoolean("autovacuum")).map(v -> v.orElse(true));
+    }
+
     public Uni<Integer> appliedVersion(SqlClient c) {
         return Sql.one(c, SELECT_APPLIED_MIGRATION, r -> r.getInteger("version")).map(v -> v.orElse(null));
     }
