@@ -170,11 +170,36 @@ public final class BenchSupport implements AutoCloseable {
         return sb.append(']').toString();
     }
 
+    /**
+     * What autovacuum would do after a bulk load. This machine's Postgres runs with autovacuum off,
+     * and plans made while a table looked empty would otherwise stay for the whole run.
+     */
+    public static void analyze() throws Exception {
+        try (Connection c = connect(jdbcUrl())) {
+            c.createStatement().execute("ANALYZE");
+        }
+    }
+
+    /** The Postgres settings that move the numbers, printed beside them. */
+    public static String postgresShape() throws Exception {
+        try (Connection c = connect(jdbcUrl());
+             ResultSet rs = c.createStatement().executeQuery("""
+                     SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings
+                     WHERE name IN ('autovacuum', 'fsync', 'synchronous_commit', 'shared_buffers', 'server_version')
+                     """)) {
+            rs.next();
+            return "postgres [" + rs.getString(1) + "]";
+        }
+    }
+
+    private static String jdbcUrl() {
+        String db = System.getenv().getOrDefault("FF_DB_URL", "postgresql://127.0.0.1:5432/flowfabric_bench");
+        return "jdbc:" + db.replaceFirst("^jdbc:", "") + (db.contains("?") ? "&" : "?") + "user=postgres";
+    }
+
     /** Rows of ff_exec_core, by a direct query, for sanity checks after a run. */
     public static long countRows(String sqlWhere) throws Exception {
-        String db = System.getenv().getOrDefault("FF_DB_URL", "postgresql://127.0.0.1:5432/flowfabric_bench");
-        String jdbc = "jdbc:" + db.replaceFirst("^jdbc:", "") + (db.contains("?") ? "&" : "?") + "user=postgres";
-        try (Connection c = connect(jdbc);
+        try (Connection c = connect(jdbcUrl());
              ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM ff_exec_core WHERE " + sqlWhere)) {
             rs.next();
             return rs.getLong(1);

@@ -29,22 +29,63 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ClaimBench {
 
     static final int JOBS = Integer.getInteger("bench.jobs", 20_000);
+    static final int WARMUP_JOBS = Integer.getInteger("bench.warmup.jobs", 4_000);
     static final int WORKERS = Integer.getInteger("bench.workers", 8);
     static final int PRODUCERS = Integer.getInteger("bench.producers", 8);
     static final int BATCH = 500;
     static final int LATENCY_RATE = Integer.getInteger("bench.latency.rate", 200);
     static final int LATENCY_SECONDS = Integer.getInteger("bench.latency.seconds", 30);
     static final String INPUT = payload(1024);
+    /** Which parts to run, e.g. {@code -Dbench.modes=single} while profiling one of them. */
+    static final List<String> MODES = List.of(System.getProperty("bench.modes", "single,batch,latency").split(","));
 
     public static void main(String[] args) throws Exception {
         try (BenchSupport svc = BenchSupport.start()) {
-            String lane = "bench-single-" + UUID.randomUUID().toString().substring(0, 8);
-            enqueue(svc, lane);
-            drain(svc, lane, 1);
-            lane = "bench-batch-" + UUID.randomUUID().toString().substring(0, 8);
-            enqueue(svc, lane);
-            drain(svc, lane, 100);
-            latency(svc);
+            System.out.println(BenchSupport.postgresShape());
+            warmUp(svc);
+            if (MODES.contains("single")) {
+                String lane = "bench-single-" + UUID.randomUUID().toString().substring(0, 8);
+                System.out.println(enqueue(svc, lane, JOBS));
+                System.out.println(drain(svc, lane, 1, JOBS));
+            }
+            if (MODES.contains("batch")) {
+                String lane = "bench-batch-" + UUID.randomUUID().toString().substring(0, 8);
+                System.out.println(enqueue(svc, lane, JOBS));
+                System.out.println(drain(svc, lane, 100, JOBS));
+            }
+            if (MODES.contains("latency")) {
+                latency(svc);
+            }
+        }
+    }
+
+    /**
+     * A fresh JVM spends its first tens of seconds compiling the hot paths (C2 alone took ~35 s of
+     * CPU here), and the planner has not seen the tables with rows in them yet. Each mode runs
+     * once, unmeasured, before the measured runs; what a long-running replica would look like.
+     */
+    static void warmUp(BenchSupport svc) throws Exception {
+        if (WARMUP_JOBS <= 0) {
+            return;
+        }
+        for (int max : new int[] {1, 100}) {
+            String lane = "bench-warmup-" + UUID.randomUUID().toString().substring(0, 8);
+            enqueue(svc, lane, WARMUP_JOBS);
+            drain(svc, lane, max, WARMUP_JOBS);
+        }
+        BenchSupport.analyze();
+        System.out.printf(Locale.ROOT, "warm-up [jobs=%d single + %d batch, not measured]: done%n", WARMUP_JOBS,
+                WARMUP_JOBS);
+    }
+
+    /** Waits for every task; the first failure stops the rest, so a failed run ends instead of hanging. */
+    static void awaitAll(List<Future<?>> futures, ExecutorService pool) throws Exception {
+        try {
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -57,8 +98,8 @@ public final class ClaimBench {
         return sb.append("\"}").toString();
     }
 
-    static void enqueue(BenchSupport svc, String lane) throws Exception {
-        int calls = JOBS / BATCH;
+    static String enqueue(BenchSupport svc, String lane, int jobs) throws Exception {
+        int calls = jobs / BATCH;
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
         long start = System.nanoTime();
@@ -82,16 +123,14 @@ public final class ClaimBench {
                 return null;
             }));
         }
-        for (Future<?> f : futures) {
-            f.get();
-        }
+        awaitAll(futures, pool);
         double secs = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        System.out.printf(Locale.ROOT, "enqueue %s: %.0f jobs/s (%.2f s)%n", BenchSupport.shape(shape(
-                "jobs", JOBS, "producers", PRODUCERS, "per_call", BATCH, "payload", "1 KiB JSON")), JOBS / secs, secs);
+        BenchSupport.analyze();
+        return String.format(Locale.ROOT, "enqueue %s: %.0f jobs/s (%.2f s)", BenchSupport.shape(shape(
+                "jobs", jobs, "producers", PRODUCERS, "per_call", BATCH, "payload", "1 KiB JSON")), jobs / secs, secs);
     }
 
-    static void drain(BenchSupport svc, String lane, int max) throws Exception {
+    static String drain(BenchSupport svc, String lane, int max, int jobs) throws Exception {
         Recorder claimLatency = new Recorder(3);
         AtomicInteger done = new AtomicInteger();
         AtomicLong emptyClaims = new AtomicLong();
@@ -103,7 +142,7 @@ public final class ClaimBench {
             futures.add(pool.submit(() -> {
                 Map<String, Object> claim = Map.of("worker_id", worker, "worker_instance_id", worker + "-1",
                         "max", max, "lease_ttl_ms", 60_000);
-                while (done.get() < JOBS) {
+                while (done.get() < jobs) {
                     long t0 = System.nanoTime();
                     BenchSupport.Reply r = svc.post("/v1/lanes/" + lane + "/claim", claim);
                     claimLatency.recordValue((System.nanoTime() - t0) / 1000);
@@ -140,14 +179,11 @@ public final class ClaimBench {
                 return null;
             }));
         }
-        for (Future<?> f : futures) {
-            f.get();
-        }
+        awaitAll(futures, pool);
         double secs = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
         Histogram h = claimLatency.getIntervalHistogram();
-        System.out.printf(Locale.ROOT, "drain %s: %.0f jobs/s (%.2f s), claim latency %s, empty claims %d%n",
-                BenchSupport.shape(shape("jobs", JOBS, "workers", WORKERS, "claim_max", max,
+        return String.format(Locale.ROOT, "drain %s: %.0f jobs/s (%.2f s), claim latency %s, empty claims %d",
+                BenchSupport.shape(shape("jobs", jobs, "workers", WORKERS, "claim_max", max,
                         "complete", max == 1 ? "single" : "batch", "payload", "1 KiB JSON")),
                 done.get() / secs, secs, BenchSupport.percentiles(h, 50, 99), emptyClaims.get());
     }
@@ -204,12 +240,15 @@ public final class ClaimBench {
                 System.err.println("create failed: " + e);
             }
         }, 0, periodNanos, TimeUnit.NANOSECONDS);
-        for (Future<?> f : futures) {
-            f.get(LATENCY_SECONDS + 120L, TimeUnit.SECONDS);
+        try {
+            for (Future<?> f : futures) {
+                f.get(LATENCY_SECONDS + 120L, TimeUnit.SECONDS);
+            }
+        } finally {
+            ticker.cancel(false);
+            producer.shutdownNow();
+            workers.shutdownNow();
         }
-        ticker.cancel(false);
-        producer.shutdown();
-        workers.shutdown();
         Histogram h = createToClaim.getIntervalHistogram();
         System.out.printf(Locale.ROOT, "latency %s: create->claim %s (n=%d)%n",
                 BenchSupport.shape(shape("offered", LATENCY_RATE + " creates/s", "duration", LATENCY_SECONDS + " s",
