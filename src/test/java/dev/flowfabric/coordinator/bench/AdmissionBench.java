@@ -31,11 +31,19 @@ public final class AdmissionBench {
 
     public static void main(String[] args) throws Exception {
         try (BenchSupport svc = BenchSupport.start()) {
+            System.out.println(BenchSupport.postgresShape());
+            ClaimBench.warmUp(svc);
             String quota = UUID.randomUUID().toString();
             created(svc.post("/v1/quotas", Map.of("quota_policy_id", quota, "window_ms", 60_000,
                     "max_per_window", 1_000_000_000L, "max_concurrent", 1_000_000)));
             created(svc.post("/v1/budgets", Map.of("scope", "namespace", "scope_id", "admitted",
                     "limits", Map.of("tokens", Map.of("hard", 1_000_000_000_000L, "soft", 500_000_000_000L)))));
+            // The admission path warms up too, and its tables are analyzed with rows in them: planned
+            // while ff_quota_window was empty, the first admitted run measured 314-347 jobs/s, the next 435-473.
+            String warmLane = "bench-warmup-admitted-" + UUID.randomUUID().toString().substring(0, 8);
+            enqueue(svc, warmLane, "admitted", quota);
+            drain(svc, warmLane, "admitted", 100, "warm-up, not measured");
+            BenchSupport.analyze();
             for (int max : new int[] {1, 100}) {
                 double plain = 0;
                 double admitted = 0;
@@ -44,6 +52,7 @@ public final class AdmissionBench {
                     String ns = bound ? "admitted" : "plain";
                     String lane = "bench-" + run + "-" + UUID.randomUUID().toString().substring(0, 8);
                     enqueue(svc, lane, ns, bound ? quota : null);
+                    BenchSupport.analyze();
                     double rate = drain(svc, lane, ns, max, run);
                     if (bound) {
                         admitted += rate / 2;

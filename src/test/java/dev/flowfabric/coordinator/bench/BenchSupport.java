@@ -2,6 +2,8 @@ package dev.flowfabric.coordinator.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -36,6 +38,8 @@ public final class BenchSupport implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx();
     private final HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
             .setMaxPoolSize(64).setPipelining(false));
+    /** One event-loop context per calling thread, so requests spread over the client's event loops. */
+    private final ThreadLocal<Context> contexts = ThreadLocal.withInitial(vertx::getOrCreateContext);
     private final String base;
     private final String token;
     private final Process service;
@@ -126,11 +130,22 @@ public final class BenchSupport implements AutoCloseable {
         if (token != null) {
             o.putHeader("Authorization", "Bearer " + token);
         }
-        try {
-            return http.request(o)
+        // The whole exchange runs on one event loop: registering the body handler from this thread
+        // raced the response's bytes, and about one body in 10^4 arrived before the handler did.
+        Promise<Reply> answer = Promise.promise();
+        contexts.get().runOnContext(v -> http.request(o)
                     .compose(req -> json == null ? req.send() : req.send(Buffer.buffer(json)))
-                    .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b.toString())))
-                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                    .compose(resp -> resp.body().map(b -> {
+                        String length = resp.getHeader("content-length");
+                        if (length != null && Integer.parseInt(length) != b.length()) {
+                            throw new IllegalStateException("read " + b.length() + " of " + length + " bytes of a "
+                                    + resp.statusCode() + " answer to " + method + " " + path);
+                        }
+                        return new Reply(resp.statusCode(), b.toString());
+                    }))
+                    .onComplete(answer));
+        try {
+            return answer.future().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IOException(e.getCause() == null ? e : e.getCause());
         }

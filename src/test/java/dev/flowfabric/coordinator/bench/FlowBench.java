@@ -28,12 +28,15 @@ public final class FlowBench {
 
     static final int CANCEL_MEMBERS = Integer.getInteger("bench.cancel.members", 100);
     static final int CANCEL_RUNS = Integer.getInteger("bench.cancel.runs", 20);
+    static final int CANCEL_WARMUP = 3;
     static final int CHAINS = Integer.getInteger("bench.chains", 200);
     static final int CHAIN_LENGTH = Integer.getInteger("bench.chain.length", 10);
     static final int WORKERS = Integer.getInteger("bench.workers", 8);
 
     public static void main(String[] args) throws Exception {
         try (BenchSupport svc = BenchSupport.start()) {
+            System.out.println(BenchSupport.postgresShape());
+            ClaimBench.warmUp(svc);
             cancelFanOut(svc);
             chains(svc);
             soloBaseline(svc);
@@ -43,7 +46,7 @@ public final class FlowBench {
     /** (a) cancel fan-out latency: each run builds a flow of leased members, then times the cancel. */
     static void cancelFanOut(BenchSupport svc) throws Exception {
         Histogram latency = BenchSupport.histogram();
-        for (int run = 0; run < CANCEL_RUNS; run++) {
+        for (int run = -CANCEL_WARMUP; run < CANCEL_RUNS; run++) {
             String lane = "bench-cancel-" + UUID.randomUUID().toString().substring(0, 8);
             ObjectNode body = BenchSupport.JSON.createObjectNode();
             body.put("kind", "fan-out");
@@ -71,11 +74,16 @@ public final class FlowBench {
                     || answer.get("member_execution_ids").size() != CANCEL_MEMBERS) {
                 throw new IllegalStateException("cancel did not cancel every member: " + cancel.body());
             }
-            latency.recordValue(micros);
+            if (run == -1) {
+                BenchSupport.analyze(); // the flow tables were empty when the warm-up began
+            }
+            if (run >= 0) {
+                latency.recordValue(micros);
+            }
         }
         System.out.printf(Locale.ROOT, "cancel fan-out %s: %s (max %.1f ms)%n",
                 BenchSupport.shape(shape("members", CANCEL_MEMBERS + " leased", "runs", CANCEL_RUNS,
-                        "policy", "cancel_all", "wait", true)),
+                        "policy", "cancel_all", "wait", true, "warm-up runs", CANCEL_WARMUP)),
                 BenchSupport.percentiles(latency, 50, 99), latency.getMaxValue() / 1000.0);
     }
 
@@ -98,6 +106,7 @@ public final class FlowBench {
             check(svc.post("/v1/flows", body), 201, "flow create");
         }
         double createSecs = (System.nanoTime() - c0) / 1e9;
+        BenchSupport.analyze();
 
         int total = CHAINS * CHAIN_LENGTH;
         double secs = work(svc, lane, total);
@@ -126,6 +135,7 @@ public final class FlowBench {
             }
             check(svc.post("/v1/executions/batch", body), 200, "batch create");
         }
+        BenchSupport.analyze();
         double secs = work(svc, lane, total);
         System.out.printf(Locale.ROOT, "solo baseline %s: %.0f executions/s (%.2f s)%n",
                 BenchSupport.shape(shape("executions", total + " without flows", "workers", WORKERS

@@ -45,6 +45,8 @@ public final class SuspendBench {
 
     public static void main(String[] args) throws Exception {
         try (BenchSupport svc = BenchSupport.start()) {
+            System.out.println(BenchSupport.postgresShape());
+            ClaimBench.warmUp(svc);
             roundTrips(svc);
             frames(svc, 1);
             frames(svc, TAILS);
