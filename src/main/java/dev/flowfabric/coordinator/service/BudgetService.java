@@ -129,7 +129,7 @@ public class BudgetService {
 
     /** Resets up to {@code batch} budgets whose reset is due; returns how many were reset. */
     public Uni<Integer> resetDue(long now, int batch) {
-        return tx.runScan(c -> store.reset(c, null, now, batch)
+        return tx.runWithCustomPlans(c -> store.reset(c, null, now, batch)
                         .flatMap(ids -> release(c, ids, now).map(t -> new Reset(ids.size(), t))))
                 .invoke(r -> signals.wakeCommitted(r.released()))
                 .map(Reset::budgets);

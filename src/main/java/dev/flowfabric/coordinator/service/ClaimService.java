@@ -79,8 +79,8 @@ public class ClaimService {
     private Uni<List<Claimed>> claimUntil(ExecutionStore.ClaimQuery query, long deadline) {
         long seen = signals.generation(query.lane());
         long now = clock.millis();
-        return metrics.timeClaim(query.lane(), () -> tx.run(c -> admit(c, query, query.max(), now,
-                                MAX_ADMISSION_ROUNDS)
+        return metrics.timeClaim(query.lane(), () -> tx.run(c -> store.preferOrderedClaimScan(c)
+                        .chain(() -> admit(c, query, query.max(), now, MAX_ADMISSION_ROUNDS))
                         .call(claims -> hooks.after(c, claims.stream().map(Claimed::transition).toList(), now))
                         .chain(claims -> withResumeSignals(c, claims))))
                 .flatMap(claims -> {

@@ -54,14 +54,14 @@ public class FlowRepairSweep {
     }
 
     private Uni<Integer> endedUpstreams(long now) {
-        return tx.runScan(c -> edges.lockFinishedWithPendingEdges(c, batch)
+        return tx.runWithCustomPlans(c -> edges.lockFinishedWithPendingEdges(c, batch)
                         .call(ended -> resolution.repairEnded(c, ended, now)))
                 .flatMap(ended -> ended.size() < batch ? Uni.createFrom().item(ended.size())
                         : endedUpstreams(now).map(more -> ended.size() + more));
     }
 
     private Uni<Integer> stuckGated(long now) {
-        return tx.runScan(c -> edges.lockStuckGated(c, batch)
+        return tx.runWithCustomPlans(c -> edges.lockStuckGated(c, batch)
                         .call(gated -> resolution.repairGated(c, gated, now)))
                 .flatMap(gated -> gated.size() < batch ? Uni.createFrom().item(gated.size())
                         : stuckGated(now).map(more -> gated.size() + more));

@@ -93,7 +93,7 @@ public class RetentionSweep {
     private record Batch(int deleted, boolean more) { }
 
     private Uni<Integer> soloExecutions(long endedBefore) {
-        return repeat(() -> tx.runScan(c -> store.lockDueSoloExecutions(c, endedBefore, batch)
+        return repeat(() -> tx.runWithCustomPlans(c -> store.lockDueSoloExecutions(c, endedBefore, batch)
                 .flatMap(due -> deleteExecutions(c, due)
                         .map(deleted -> new Batch(deleted, due.size() == batch && deleted > 0)))));
     }
@@ -103,7 +103,7 @@ public class RetentionSweep {
      * least one, however large).
      */
     private Uni<Integer> flows(long endedBefore) {
-        return repeat(() -> tx.runScan(c -> store.lockDueFlows(c, endedBefore, batch).flatMap(candidates -> {
+        return repeat(() -> tx.runWithCustomPlans(c -> store.lockDueFlows(c, endedBefore, batch).flatMap(candidates -> {
             List<FlowCandidate> taken = fitBatch(candidates);
             if (taken.isEmpty()) {
                 return Uni.createFrom().item(new Batch(0, false));
@@ -160,7 +160,7 @@ public class RetentionSweep {
         if (after >= upTo) {
             return Uni.createFrom().item(0);
         }
-        return tx.runScan(c -> store.deleteOldEvents(c, after, upTo, batch, olderThan)).flatMap(w -> {
+        return tx.runWithCustomPlans(c -> store.deleteOldEvents(c, after, upTo, batch, olderThan)).flatMap(w -> {
             boolean more = w.scanned() == batch && w.deleted() > 0 && !signals.closed();
             return more ? eventWindows(w.lastEventId(), upTo, olderThan).map(n -> n + w.deleted())
                     : Uni.createFrom().item(w.deleted());

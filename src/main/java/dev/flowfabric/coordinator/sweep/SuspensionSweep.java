@@ -87,7 +87,7 @@ public class SuspensionSweep {
     }
 
     private Uni<Integer> expirePending(long now) {
-        return tx.runScan(c -> store.expirePending(c, now, batch)).chain(n -> n < batch || signals.closed()
+        return tx.runWithCustomPlans(c -> store.expirePending(c, now, batch)).chain(n -> n < batch || signals.closed()
                 ? Uni.createFrom().item(n)
                 : expirePending(now).map(more -> n + more));
     }

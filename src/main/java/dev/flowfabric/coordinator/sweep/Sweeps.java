@@ -26,7 +26,7 @@ final class Sweeps {
      */
     static Uni<Integer> drain(Transactions tx, TransitionHooks hooks, WorkSignals signals, int batchSize, long now,
                               Function<SqlConnection, Uni<List<Transition>>> batch) {
-        return tx.runScan(c -> batch.apply(c)
+        return tx.runWithCustomPlans(c -> batch.apply(c)
                         .call(t -> hooks.after(c, t, now))
                         .call(t -> signals.announce(c, t)))
                 .flatMap(t -> {

@@ -65,7 +65,7 @@ public class TimeoutSweep {
 
     /** Each timed-out attempt fails like a worker's {@code fail} with category timeout (hooks run there). */
     private Uni<Integer> attemptTimeouts(long now) {
-        return tx.runScan(c -> store.lockTimedOut(c, now, batch).flatMap(locked -> Multi.createFrom()
+        return tx.runWithCustomPlans(c -> store.lockTimedOut(c, now, batch).flatMap(locked -> Multi.createFrom()
                         .iterable(locked)
                         .onItem().transformToUniAndConcatenate(l -> leases.failLocked(c, l, TIMEOUT_ERROR,
                                 FailureCategory.TIMEOUT, true, "timeout", now))
@@ -79,7 +79,7 @@ public class TimeoutSweep {
     private Uni<Integer> deadlines(long now) {
         var termination = new ExecutionStore.Termination("expired", "expired", NON_TERMINAL, "deadline",
                 "execution.expired", DEADLINE_ERROR);
-        return tx.runScan(c -> store.lockPastDeadline(c, now, batch).flatMap(ids -> Multi.createFrom()
+        return tx.runWithCustomPlans(c -> store.lockPastDeadline(c, now, batch).flatMap(ids -> Multi.createFrom()
                 .iterable(ids)
                 .onItem().transformToUniAndConcatenate(id -> store.terminate(c, id, termination, now))
                 .collect().asList()

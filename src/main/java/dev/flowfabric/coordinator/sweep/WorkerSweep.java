@@ -40,7 +40,7 @@ public class WorkerSweep {
 
     /** Deletes expired registrations, batch by batch; returns how many. */
     public Uni<Integer> sweepOnce(long now) {
-        return tx.runScan(c -> store.sweepExpired(c, now, batch))
+        return tx.runWithCustomPlans(c -> store.sweepExpired(c, now, batch))
                 .flatMap(n -> n < batch ? Uni.createFrom().item(n) : sweepOnce(now).map(more -> n + more));
     }
 }

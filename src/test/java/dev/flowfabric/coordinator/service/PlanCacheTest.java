@@ -39,7 +39,7 @@ class PlanCacheTest {
     void hotPathConnectionsKeepGenericPlansAndSweepTransactionsPlanForTheirParameters() {
         assertEquals("force_generic_plan", setting(tx.run(c -> c.query(SHOW).execute())
                 .map(rows -> rows.iterator().next()).await().atMost(WAIT)));
-        assertEquals("force_custom_plan", setting(tx.runScan(c -> c.query(SHOW).execute())
+        assertEquals("force_custom_plan", setting(tx.runWithCustomPlans(c -> c.query(SHOW).execute())
                 .map(rows -> rows.iterator().next()).await().atMost(WAIT)));
         assertEquals("force_generic_plan", setting(tx.run(c -> c.query(SHOW).execute())
                 .map(rows -> rows.iterator().next()).await().atMost(WAIT)), "SET LOCAL ends with the sweep's transaction");
