@@ -137,7 +137,9 @@ final class ExecutionSql {
                            OR EXISTS (SELECT 1 FROM ff_quota_window w
                                       WHERE w.quota_policy_id = s.quota_policy_id AND w.stripe = s.stripe
                                         AND w.admitted_at_ms <= $5 - s.window_ms))
-                    ORDER BY s.stripe
+                    -- Any stripe with room, not always the first: every release locks the stripe it
+                    -- holds until commit, and holdings piled on one stripe made completions queue.
+                    ORDER BY random()
                     LIMIT 1
                     FOR UPDATE SKIP LOCKED) s
                 LEFT JOIN LATERAL (
