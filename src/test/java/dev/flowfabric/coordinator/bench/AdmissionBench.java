@@ -1,19 +1,9 @@
 package dev.flowfabric.coordinator.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What admission costs (issue 5): the claim benchmark's drains, once on plain executions and once
@@ -24,10 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class AdmissionBench {
 
-    static final int JOBS = Integer.getInteger("bench.jobs", 20_000);
-    static final int WORKERS = Integer.getInteger("bench.workers", 8);
-    static final int PRODUCERS = 8;
-    static final int PER_CALL = 500;
+    static final int JOBS = ClaimBench.JOBS;
 
     public static void main(String[] args) throws Exception {
         try (BenchSupport svc = BenchSupport.start()) {
@@ -38,12 +25,11 @@ public final class AdmissionBench {
                     "max_per_window", 1_000_000_000L, "max_concurrent", 1_000_000)));
             created(svc.post("/v1/budgets", Map.of("scope", "namespace", "scope_id", "admitted",
                     "limits", Map.of("tokens", Map.of("hard", 1_000_000_000_000L, "soft", 500_000_000_000L)))));
-            // The admission path warms up too, and its tables are analyzed with rows in them: planned
-            // while ff_quota_window was empty, the first admitted run measured 314-347 jobs/s, the next 435-473.
+            // The admission path warms up too, so the first measured admitted run is not also the
+            // first to compile and plan it.
             String warmLane = "bench-warmup-admitted-" + UUID.randomUUID().toString().substring(0, 8);
             enqueue(svc, warmLane, "admitted", quota);
             drain(svc, warmLane, "admitted", 100, "warm-up, not measured");
-            BenchSupport.analyze();
             for (int max : new int[] {1, 100}) {
                 double plain = 0;
                 double admitted = 0;
@@ -52,7 +38,6 @@ public final class AdmissionBench {
                     String ns = bound ? "admitted" : "plain";
                     String lane = "bench-" + run + "-" + UUID.randomUUID().toString().substring(0, 8);
                     enqueue(svc, lane, ns, bound ? quota : null);
-                    BenchSupport.analyze();
                     double rate = drain(svc, lane, ns, max, run);
                     if (bound) {
                         admitted += rate / 2;
@@ -70,7 +55,7 @@ public final class AdmissionBench {
     static Map<String, Object> shape(int max) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("jobs", JOBS);
-        s.put("workers", WORKERS);
+        s.put("workers", ClaimBench.WORKERS);
         s.put("claim_max", max);
         s.put("complete", max == 1 ? "single" : "batch");
         s.put("payload", "1 KiB JSON");
@@ -84,100 +69,22 @@ public final class AdmissionBench {
         }
     }
 
+    /** Loads {@code JOBS} executions on the lane, bound to the quota when there is one. */
     static void enqueue(BenchSupport svc, String lane, String namespace, String quota) throws Exception {
-        int calls = JOBS / PER_CALL;
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int p = 0; p < PRODUCERS; p++) {
-                futures.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < calls; i = next.getAndIncrement()) {
-                        ObjectNode body = BenchSupport.JSON.createObjectNode();
-                        ArrayNode items = body.putArray("executions");
-                        for (int j = 0; j < PER_CALL; j++) {
-                            ObjectNode e = items.addObject();
-                            e.put("lane", lane);
-                            e.put("namespace", namespace);
-                            e.put("kind", "bench");
-                            e.set("input", BenchSupport.JSON.readTree(ClaimBench.INPUT));
-                            if (quota != null) {
-                                e.put("quota_policy_id", quota);
-                            }
-                        }
-                        BenchSupport.Reply r = svc.post("/v1/executions/batch", body);
-                        if (r.statusCode() != 200) {
-                            throw new IllegalStateException("batch create: " + r.statusCode() + " " + r.body());
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdown();
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("namespace", namespace);
+        if (quota != null) {
+            fields.put("quota_policy_id", quota);
         }
+        ClaimBench.load(svc, lane, JOBS, fields);
     }
 
-    /** Drains the lane with {@code WORKERS} workers; returns jobs/s. */
+    /** Drains the lane with ClaimBench's workers; prints and returns jobs/s. */
     static double drain(BenchSupport svc, String lane, String namespace, int max, String run) throws Exception {
-        AtomicInteger done = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
-        long start = System.nanoTime();
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int w = 0; w < WORKERS; w++) {
-                String worker = "w" + w;
-                futures.add(pool.submit(() -> {
-                    Map<String, Object> claim = Map.of("worker_id", worker, "worker_instance_id", worker + "-1",
-                            "namespace", namespace, "max", max, "lease_ttl_ms", 60_000);
-                    while (done.get() < JOBS) {
-                        BenchSupport.Reply r = svc.post("/v1/lanes/" + lane + "/claim", claim);
-                        if (r.statusCode() == 204) {
-                            continue;
-                        }
-                        if (r.statusCode() != 200) {
-                            throw new IllegalStateException("claim: " + r.statusCode() + " " + r.body());
-                        }
-                        JsonNode claims = BenchSupport.json(r).get("claims");
-                        if (max == 1) {
-                            JsonNode c = claims.get(0);
-                            BenchSupport.Reply ok = svc.post("/v1/executions/" + c.get("execution_id").asText()
-                                    + "/complete", Map.of("lease_id", c.get("lease_id").asText(),
-                                    "lease_epoch", c.get("lease_epoch").asLong(), "result", Map.of("ok", true)));
-                            if (ok.statusCode() != 200) {
-                                throw new IllegalStateException("complete: " + ok.statusCode() + " " + ok.body());
-                            }
-                        } else {
-                            List<Map<String, Object>> items = new ArrayList<>();
-                            for (JsonNode c : claims) {
-                                items.add(Map.of("execution_id", c.get("execution_id").asText(),
-                                        "lease_id", c.get("lease_id").asText(),
-                                        "lease_epoch", c.get("lease_epoch").asLong(), "result", Map.of("ok", true)));
-                            }
-                            BenchSupport.Reply ok = svc.post("/v1/executions/complete", Map.of("items", items));
-                            if (ok.statusCode() != 200 || ok.body().contains("\"status\":409")) {
-                                throw new IllegalStateException("batch complete: " + ok.statusCode() + " " + ok.body());
-                            }
-                        }
-                        done.addAndGet(claims.size());
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdown();
-        }
-        double secs = (System.nanoTime() - start) / 1e9;
-        double rate = done.get() / secs;
+        double rate = ClaimBench.drain(svc, lane, namespace, max, JOBS).rate();
         Map<String, Object> shape = shape(max);
         shape.put("run", run);
-        System.out.printf(Locale.ROOT, "drain %s: %.0f jobs/s (%.2f s)%n", BenchSupport.shape(shape), rate, secs);
+        System.out.printf(Locale.ROOT, "drain %s: %.0f jobs/s (%.2f s)%n", BenchSupport.shape(shape), rate, JOBS / rate);
         return rate;
     }
 }

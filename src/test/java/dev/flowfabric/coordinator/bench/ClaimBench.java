@@ -99,6 +99,16 @@ public final class ClaimBench {
     }
 
     static String enqueue(BenchSupport svc, String lane, int jobs) throws Exception {
+        double secs = load(svc, lane, jobs, Map.of());
+        return String.format(Locale.ROOT, "enqueue %s: %.0f jobs/s (%.2f s)", BenchSupport.shape(shape(
+                "jobs", jobs, "producers", PRODUCERS, "per_call", BATCH, "payload", "1 KiB JSON")), jobs / secs, secs);
+    }
+
+    /**
+     * Creates {@code jobs} executions on the lane through batch creates, each item carrying
+     * {@code fields} too (a namespace, a quota), then analyzes; returns the seconds the creates took.
+     */
+    static double load(BenchSupport svc, String lane, int jobs, Map<String, String> fields) throws Exception {
         int calls = jobs / BATCH;
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(PRODUCERS);
@@ -114,6 +124,7 @@ public final class ClaimBench {
                         e.put("lane", lane);
                         e.put("kind", "bench");
                         e.set("input", BenchSupport.JSON.readTree(INPUT));
+                        fields.forEach(e::put);
                     }
                     BenchSupport.Reply r = svc.post("/v1/executions/batch", body);
                     if (r.statusCode() != 200) {
@@ -126,11 +137,29 @@ public final class ClaimBench {
         awaitAll(futures, pool);
         double secs = (System.nanoTime() - start) / 1e9;
         BenchSupport.analyze();
-        return String.format(Locale.ROOT, "enqueue %s: %.0f jobs/s (%.2f s)", BenchSupport.shape(shape(
-                "jobs", jobs, "producers", PRODUCERS, "per_call", BATCH, "payload", "1 KiB JSON")), jobs / secs, secs);
+        return secs;
     }
 
     static String drain(BenchSupport svc, String lane, int max, int jobs) throws Exception {
+        Drained d = drain(svc, lane, "default", max, jobs);
+        return String.format(Locale.ROOT, "drain %s: %.0f jobs/s (%.2f s), claim latency %s, empty claims %d",
+                BenchSupport.shape(shape("jobs", jobs, "workers", WORKERS, "claim_max", max,
+                        "complete", max == 1 ? "single" : "batch", "payload", "1 KiB JSON")),
+                d.rate(), d.secs(), BenchSupport.percentiles(d.claimLatency(), 50, 99), d.emptyClaims());
+    }
+
+    /** What a drain measured. */
+    record Drained(int jobs, double secs, Histogram claimLatency, long emptyClaims) {
+        double rate() {
+            return jobs / secs;
+        }
+    }
+
+    /**
+     * {@code WORKERS} workers claim {@code max} at a time from the lane in the namespace and complete
+     * what they got (one call each for {@code max=1}, one batch call otherwise) until {@code jobs} are done.
+     */
+    static Drained drain(BenchSupport svc, String lane, String namespace, int max, int jobs) throws Exception {
         Recorder claimLatency = new Recorder(3);
         AtomicInteger done = new AtomicInteger();
         AtomicLong emptyClaims = new AtomicLong();
@@ -141,7 +170,7 @@ public final class ClaimBench {
             String worker = "w" + w;
             futures.add(pool.submit(() -> {
                 Map<String, Object> claim = Map.of("worker_id", worker, "worker_instance_id", worker + "-1",
-                        "max", max, "lease_ttl_ms", 60_000);
+                        "namespace", namespace, "max", max, "lease_ttl_ms", 60_000);
                 while (done.get() < jobs) {
                     long t0 = System.nanoTime();
                     BenchSupport.Reply r = svc.post("/v1/lanes/" + lane + "/claim", claim);
@@ -181,11 +210,7 @@ public final class ClaimBench {
         }
         awaitAll(futures, pool);
         double secs = (System.nanoTime() - start) / 1e9;
-        Histogram h = claimLatency.getIntervalHistogram();
-        return String.format(Locale.ROOT, "drain %s: %.0f jobs/s (%.2f s), claim latency %s, empty claims %d",
-                BenchSupport.shape(shape("jobs", jobs, "workers", WORKERS, "claim_max", max,
-                        "complete", max == 1 ? "single" : "batch", "payload", "1 KiB JSON")),
-                done.get() / secs, secs, BenchSupport.percentiles(h, 50, 99), emptyClaims.get());
+        return new Drained(done.get(), secs, claimLatency.getIntervalHistogram(), emptyClaims.get());
     }
 
     /** A steady offered load of single creates while workers long-poll; reports create→claim latency. */
