@@ -39,6 +39,11 @@ final class Check {
         return value == null ? null : text(value, field, min, max);
     }
 
+    /** The optional free-text reason operators and workers give for cancels, replays and revokes. */
+    static String reason(String value) {
+        return optionalText(value, "reason", 0, 1024);
+    }
+
     static long range(Long value, String field, long min, long max) {
         present(value, field);
         if (value < min || value > max) {

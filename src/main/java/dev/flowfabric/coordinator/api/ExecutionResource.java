@@ -200,7 +200,7 @@ public class ExecutionResource {
                                      CancelRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
         CancelRequest b = body == null ? new CancelRequest(null, null, null) : body;
-        String reason = Check.optionalText(b.reason(), "reason", 0, 1024);
+        String reason = Check.reason(b.reason());
         if (b.fenced()) {
             return leases.cancel(executionId, WorkerBodies.fence(b.leaseId(), b.leaseEpoch()), reason)
                     .map(ExecutionView::of);
@@ -231,7 +231,7 @@ public class ExecutionResource {
     public Uni<ExecutionView> replay(@PathParam("id") String id,
                                      @RequestBody(required = false) ReasonRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
-        String reason = body == null ? null : Check.optionalText(body.reason(), "reason", 0, 1024);
+        String reason = body == null ? null : Check.reason(body.reason());
         return executions.replay(executionId, reason).map(ExecutionView::of);
     }
 
@@ -245,7 +245,7 @@ public class ExecutionResource {
     public Uni<ExecutionView> revokeLease(@PathParam("id") String id,
                                           @RequestBody(required = false) ReasonRequest body) {
         UUID executionId = Check.uuid(id, "execution id");
-        String reason = body == null ? null : Check.optionalText(body.reason(), "reason", 0, 1024);
+        String reason = body == null ? null : Check.reason(body.reason());
         return executions.revokeLease(executionId, reason).map(ExecutionView::of);
     }
 

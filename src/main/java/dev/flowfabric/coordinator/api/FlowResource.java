@@ -284,7 +284,7 @@ public class FlowResource {
         }
         CancelRequest b = Check.body(body);
         var policy = FlowBodies.cancelPolicy(b.policy());
-        String reason = Check.optionalText(b.reason(), "reason", 0, 1024);
+        String reason = Check.reason(b.reason());
         return cancels.cancel(flowId, policy, reason, waitForMembers)
                 .map(o -> new CancelView(o.outcome(), o.policy(), o.members(), o.failed()));
     }
