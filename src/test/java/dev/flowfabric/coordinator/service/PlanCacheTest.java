@@ -3,6 +3,7 @@ package dev.flowfabric.coordinator.service;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +27,8 @@ class PlanCacheTest {
     void statementsLongerThanTheClientDefaultLimitArePreparedOncePerConnection() {
         // 3,000+ characters: over Vert.x's default 2,048-character cache limit, like the claim CTE.
         String longSql = "SELECT $1::int AS n /*" + "x".repeat(3_000) + "*/";
-        long prepared = pool.withConnection(c -> c.preparedQuery(longSql).execute(io.vertx.mutiny.sqlclient.Tuple.of(1))
-                        .chain(() -> c.preparedQuery(longSql).execute(io.vertx.mutiny.sqlclient.Tuple.of(2)))
+        long prepared = pool.withConnection(c -> c.preparedQuery(longSql).execute(Tuple.of(1))
+                        .chain(() -> c.preparedQuery(longSql).execute(Tuple.of(2)))
                         .chain(() -> c.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = '"
                                 + longSql.replace("'", "''") + "'").execute()))
                 .map(rows -> rows.iterator().next().getLong("n"))
